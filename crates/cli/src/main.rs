@@ -1,0 +1,332 @@
+//! `kensa`: the command-line front of the pipeline. Thin on purpose: every
+//! command parses its flags, calls one library crate, and prints.
+//!
+//! Exit codes: 0 success; 1 some input could not be read at all (the others
+//! were ingested) or a query failed; 2 usage error (bad flags, nothing to
+//! read); 3 the case could not be opened or written.
+
+mod enrichment;
+mod output;
+mod progress;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kensa_formats::ParseOptions;
+use kensa_ingest::source::expand_inputs;
+use kensa_ingest::{IngestOptions, InputOutcome, NoProgress, ProgressSink};
+use kensa_model::SourceFormat;
+use kensa_store::Case;
+use kensa_store::query::{CaseQuery, OutputFormat, render};
+
+#[derive(Parser)]
+#[command(name = "kensa", version, about = "検査 kensa: are we infected, and is data leaving? Finds C2 traffic, exfiltration and risky cloud use in a week of proxy logs.", long_about = None)]
+struct Cli {
+    /// No progress bars or chatter.
+    #[arg(long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Read logs into a case (created if missing).
+    Ingest {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Print a machine-readable summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The one-shot main job: ingest into OUT/case, then every later stage.
+    Run {
+        /// Output directory (the case goes to OUT/case).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Print a machine-readable summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read-only SQL over the case tables (DataFusion dialect).
+    Sql {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// The query, e.g. "SELECT host, count(*) FROM web_requests GROUP BY host".
+        query: String,
+        /// Output shape.
+        #[arg(long, value_enum, default_value_t = SqlOut::Table)]
+        output: SqlOut,
+    },
+    /// What the case holds: inputs, formats, time span, rows, rejects.
+    Info {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the formats kensa reads.
+    Formats,
+    /// Write a synthetic week of proxy logs (every format) with planted threats and ground truth.
+    Synth(SynthArgs),
+}
+
+#[derive(Args)]
+struct SynthArgs {
+    /// Output directory.
+    #[arg(long)]
+    out: PathBuf,
+    /// Internal hosts.
+    #[arg(long, default_value_t = 50)]
+    hosts: usize,
+    /// Days.
+    #[arg(long, default_value_t = 7)]
+    days: u32,
+    /// First day (UTC), YYYY-MM-DD.
+    #[arg(long)]
+    start: Option<String>,
+    /// Random seed (same seed, same bytes).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Formats to write (comma-separated; default all).
+    #[arg(long, value_delimiter = ',')]
+    formats: Vec<String>,
+    /// Plant the beacon evaluation grid (periods × jitters).
+    #[arg(long)]
+    grid: bool,
+    /// A benign week: no planted threats.
+    #[arg(long)]
+    no_threats: bool,
+    /// Requests per host per working hour.
+    #[arg(long)]
+    scale: Option<f64>,
+    /// gzip the logs.
+    #[arg(long)]
+    gz: bool,
+    /// Benchmark mode: write this many MB of one format (the first of --formats) to OUT/bulk.log.
+    #[arg(long)]
+    bulk_mb: Option<u64>,
+}
+
+#[derive(Args, Clone)]
+struct InputArgs {
+    /// Files, directories (recursive), globs, or `-` for stdin.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// Force the format instead of sniffing it (see `kensa formats`).
+    #[arg(long, value_parser = parse_format)]
+    format: Option<SourceFormat>,
+    /// A squid.conf `logformat` line for Squid custom logs (implies --format squid-custom).
+    #[arg(long)]
+    squid_logformat: Option<String>,
+    /// A TOML column mapping for customised i-FILTER logs (implies --format ifilter-custom).
+    #[arg(long)]
+    ifilter_mapping: Option<PathBuf>,
+    /// Time zone of logs that carry local time without an offset (IANA name; i-FILTER default Asia/Tokyo).
+    #[arg(long)]
+    tz: Option<String>,
+    /// Year for logs whose time stamps omit it, when it cannot be inferred.
+    #[arg(long)]
+    year: Option<i32>,
+    /// Parser threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    #[command(flatten)]
+    enrich: enrichment::EnrichArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SqlOut {
+    Table,
+    Csv,
+    Json,
+}
+
+fn parse_format(s: &str) -> std::result::Result<SourceFormat, String> {
+    SourceFormat::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = SourceFormat::ALL.iter().map(|f| f.as_str()).collect();
+        format!("unknown format {s:?}; one of: {}", names.join(", "))
+    })
+}
+
+/// An error with an exit code.
+struct Exit(u8, anyhow::Error);
+
+fn usage(e: impl Into<anyhow::Error>) -> Exit {
+    Exit(2, e.into())
+}
+fn fatal(e: impl Into<anyhow::Error>) -> Exit {
+    Exit(3, e.into())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Exit(code, e)) => {
+            eprintln!("kensa: error: {}", output::term(&format!("{e:#}")));
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
+    let quiet = cli.quiet;
+    match cli.cmd {
+        Cmd::Ingest { case, input, json } => {
+            let (outcomes, code) = do_ingest(&case, &input, quiet, "ingest")?;
+            output::print_ingest(&outcomes, json, quiet);
+            Ok(code)
+        }
+        Cmd::Run { out, input, json } => {
+            let case_dir = out.join("case");
+            let (outcomes, code) = do_ingest(&case_dir, &input, quiet, "run")?;
+            let summary = serde_json::json!({ "case": case_dir, "inputs": outcomes });
+            let path = out.join("ingest-summary.json");
+            std::fs::write(&path, serde_json::to_vec_pretty(&summary).unwrap_or_default())
+                .with_context(|| format!("writing {}", path.display()))
+                .map_err(fatal)?;
+            output::print_ingest(&outcomes, json, quiet);
+            if !json && !quiet {
+                let (c, _) = Case::open(&case_dir, false).map_err(fatal)?;
+                output::print_info(&c, false).map_err(fatal)?;
+                println!("\ncase: {}   hunt with: kensa sql --case {} \"SELECT …\"", case_dir.display(), case_dir.display());
+            }
+            Ok(code)
+        }
+        Cmd::Sql { case, query, output: fmt } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let q = CaseQuery::new(&c).map_err(fatal)?;
+            let batches = q.sql(&query).map_err(|e| Exit(1, e.into()))?;
+            let fmt = match fmt {
+                SqlOut::Table => OutputFormat::Table,
+                SqlOut::Csv => OutputFormat::Csv,
+                SqlOut::Json => OutputFormat::Json,
+            };
+            print!("{}", render(&batches, fmt).map_err(|e| Exit(1, e.into()))?);
+            if fmt == OutputFormat::Table {
+                let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+                println!("\n{n} row(s)");
+            }
+            Ok(0)
+        }
+        Cmd::Info { case, json } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            output::print_info(&c, json).map_err(fatal)?;
+            Ok(0)
+        }
+        Cmd::Synth(a) => synth(a, quiet),
+        Cmd::Formats => {
+            for f in SourceFormat::ALL {
+                if *f != SourceFormat::Pcap {
+                    println!("{}", f.as_str());
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std::result::Result<(Vec<InputOutcome>, u8), Exit> {
+    let mut parse = ParseOptions::default();
+    let mut format = a.format;
+    if let Some(tz) = &a.tz {
+        parse.tz = Some(tz.parse().map_err(|_| usage(anyhow::anyhow!("--tz {tz:?} is not an IANA time zone name")))?);
+    }
+    parse.year = a.year;
+    if let Some(lf) = &a.squid_logformat {
+        parse.squid_logformat = Some(lf.clone());
+        format.get_or_insert(SourceFormat::SquidCustom);
+    }
+    if let Some(p) = &a.ifilter_mapping {
+        let text = std::fs::read_to_string(p).with_context(|| format!("reading --ifilter-mapping {}", p.display())).map_err(usage)?;
+        parse.ifilter_mapping = Some(text);
+        format.get_or_insert(SourceFormat::IfilterCustom);
+    }
+    // Build one parser now so a bad --squid-logformat or mapping is a usage error.
+    if let Some(f) = format {
+        kensa_formats::parser_for(f, &parse).map_err(usage)?;
+    }
+    let (specs, bad) = expand_inputs(&a.inputs);
+    for b in &bad {
+        eprintln!("kensa: {}: {}", output::term(&b.arg), b.reason);
+    }
+    if specs.is_empty() {
+        return Err(usage(anyhow::anyhow!("no input to read")));
+    }
+    let (mut case, rec) = Case::open(case_dir, true).map_err(fatal)?;
+    if !quiet && (rec.rolled_forward > 0 || rec.interrupted > 0) {
+        eprintln!(
+            "kensa: repaired an interrupted ingest: {} input(s) completed, {} interrupted input(s) will be read again",
+            rec.rolled_forward, rec.interrupted
+        );
+    }
+    let run_id = case.begin_run(&format!("{command} {}", a.inputs.join(" "))).map_err(fatal)?;
+    let enricher = enrichment::CatalogEnrich::from_args(&a.enrich).map_err(usage)?;
+    let opts = IngestOptions { format, parse, threads: a.threads, enricher: Some(std::sync::Arc::new(enricher)) };
+    let bars = progress::Bars::new(&specs, quiet);
+    let sink: &dyn ProgressSink = match &bars {
+        Some(b) => b,
+        None => &NoProgress,
+    };
+    let outcomes = kensa_ingest::ingest(&mut case, run_id, &specs, &opts, sink).map_err(fatal)?;
+    drop(bars);
+    let failed = outcomes.iter().filter(|o| o.status == "failed").count() + bad.len();
+    case.finish_run(run_id, if failed > 0 { "partial" } else { "ok" }).map_err(fatal)?;
+    Ok((outcomes, if failed > 0 { 1 } else { 0 }))
+}
+
+fn synth(a: SynthArgs, quiet: bool) -> std::result::Result<u8, Exit> {
+    use kensa_synth::{SynthConfig, SynthFormat};
+    let mut formats = Vec::new();
+    for f in &a.formats {
+        formats.push(SynthFormat::from_name(f).ok_or_else(|| {
+            let names: Vec<&str> = SynthFormat::ALL.iter().map(|f| f.as_str()).collect();
+            usage(anyhow::anyhow!("unknown synth format {f:?}; one of: {}", names.join(", ")))
+        })?);
+    }
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display())).map_err(fatal)?;
+    if let Some(mb) = a.bulk_mb {
+        let fmt = formats.first().copied().unwrap_or(SynthFormat::SquidNative);
+        let path = a.out.join("bulk.log");
+        let f = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display())).map_err(fatal)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        let st = kensa_synth::write_bulk(fmt, mb * 1_000_000, a.seed, &mut w).map_err(fatal)?;
+        std::io::Write::flush(&mut w).map_err(fatal)?;
+        if !quiet {
+            println!("{}: {st:?}", path.display());
+        }
+        return Ok(0);
+    }
+    let mut cfg = SynthConfig { seed: a.seed, hosts: a.hosts, days: a.days, threats: !a.no_threats, beacon_grid: a.grid, compress: a.gz, ..SynthConfig::default() };
+    if !formats.is_empty() {
+        cfg.formats = formats;
+    }
+    if let Some(s) = a.scale {
+        cfg.scale = s;
+    }
+    if let Some(d) = &a.start {
+        cfg.start = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|e| usage(anyhow::anyhow!("--start {d:?}: {e}")))?;
+    }
+    let sum = kensa_synth::generate(&cfg, &a.out).map_err(|e| match e {
+        kensa_synth::SynthError::Config(_) => usage(e),
+        e => fatal(e),
+    })?;
+    if !quiet {
+        for f in &sum.files {
+            println!("{:>9} records {:>12} bytes  {}", f.records, f.bytes, f.path.display());
+        }
+        println!("{} events, {} planted threats ({} threat events)", sum.events, sum.threats, sum.threat_events);
+    }
+    Ok(0)
+}

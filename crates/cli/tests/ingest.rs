@@ -1,0 +1,283 @@
+//! End-to-end tests of `kensa ingest`, `info` and `sql` on real files.
+
+mod common;
+use common::*;
+
+use std::io::Write;
+
+#[test]
+fn ingests_squid_corpus_samples_with_asserted_values() {
+    let Some(corpus) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let squid = corpus.join("proxy/squid");
+    let (v, code) = ingest_json(
+        &case,
+        &[
+            squid.join("elastic-integrations__test-access.log").to_str().unwrap(),
+            squid.join("synthetic-common.log").to_str().unwrap(),
+            squid.join("synthetic-combined.log").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    let inputs = v["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 3);
+    let fmts: Vec<&str> = inputs.iter().map(|i| i["format"].as_str().unwrap()).collect();
+    assert_eq!(fmts, ["squid-native", "squid-common", "squid-combined"]);
+    for i in inputs {
+        assert_eq!(i["status"], "ingested", "{i}");
+        assert_eq!(i["rejected"], 0, "{i}");
+        assert_eq!(i["sniffed"], true);
+    }
+    let native_lines = std::fs::read_to_string(squid.join("elastic-integrations__test-access.log"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count() as u64;
+    assert_eq!(inputs[0]["rows"].as_u64().unwrap(), native_lines);
+    // A concrete row, read back through SQL.
+    let out = sql_csv(
+        &case,
+        "SELECT CAST(ts AS BIGINT) AS t, duration_ms, client_ip, action, status, bytes_down, bytes_up, method, host, port, user, hierarchy, server_ip, verdict, source_line \
+         FROM web_requests WHERE source_format = 'squid-native' AND source_line = 2",
+    );
+    let row = out.lines().nth(1).unwrap();
+    assert_eq!(
+        row,
+        "1157689320327,2864,10.105.21.199,TCP_MISS,200,10182,,GET,www.goonernews.com,80,badeyek,DIRECT,175.16.199.61,pass,2"
+    );
+    // The combined file's UA is percent-decoded; the 407 is auth_required.
+    let out = sql_csv(
+        &case,
+        "SELECT user_agent, verdict FROM web_requests WHERE source_format = 'squid-combined' AND status = 407 ORDER BY source_line LIMIT 1",
+    );
+    assert_eq!(out.lines().nth(1).unwrap(), "python-requests/2.32.3,auth_required");
+    // info reports what was ingested.
+    let o = run(&["info", "--case", case.to_str().unwrap(), "--json"]);
+    assert!(o.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(info["inputs"].as_array().unwrap().len(), 3);
+    assert!(info["inputs"].as_array().unwrap().iter().all(|i| i["status"] == "done"));
+}
+
+#[test]
+fn reingest_is_a_noop_even_renamed_or_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let f = dir.path().join("access.log");
+    squid_file(&f, 5000);
+    let (v, code) = ingest_json(&case, &[f.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(v["inputs"][0]["rows"], 5000);
+    let (v, code) = ingest_json(&case, &[f.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(v["inputs"][0]["status"], "already_ingested");
+    // Same bytes under another name and through stdin: still no duplicate.
+    let g = dir.path().join("copy.log");
+    std::fs::copy(&f, &g).unwrap();
+    let (v, _) = ingest_json(&case, &[g.to_str().unwrap()]);
+    assert_eq!(v["inputs"][0]["status"], "already_ingested");
+    let mut child = kensa()
+        .args(["ingest", "--quiet", "--json", "--case", case.to_str().unwrap(), "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read(&f).unwrap()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["inputs"][0]["status"], "duplicate", "{v}");
+    let out = sql_csv(&case, "SELECT count(*) AS n, count(DISTINCT source_line) AS l FROM web_requests");
+    assert_eq!(out.lines().nth(1).unwrap(), "5000,5000");
+}
+
+#[test]
+fn compressed_and_archived_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let mut body = String::new();
+    for i in 0..300 {
+        body.push_str(&squid_line(i));
+    }
+    let mut paths = Vec::new();
+    // gzip as two members, bzip2, zstd, xz: each with different rows so none is a duplicate.
+    let parts: Vec<String> = (0..4).map(|k| (0..300).map(|i| squid_line(k * 1000 + i)).collect()).collect();
+    let gz = dir.path().join("a.log.gz");
+    {
+        let mut bytes = Vec::new();
+        for half in [&parts[0][..parts[0].len() / 2], &parts[0][parts[0].len() / 2..]] {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(half.as_bytes()).unwrap();
+            bytes.extend(e.finish().unwrap());
+        }
+        std::fs::write(&gz, bytes).unwrap();
+        paths.push(gz);
+    }
+    let bz = dir.path().join("b.log.bz2");
+    {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        e.write_all(parts[1].as_bytes()).unwrap();
+        std::fs::write(&bz, e.finish().unwrap()).unwrap();
+        paths.push(bz);
+    }
+    let zs = dir.path().join("c.log.zst");
+    std::fs::write(&zs, zstd::encode_all(parts[2].as_bytes(), 3).unwrap()).unwrap();
+    paths.push(zs);
+    let xz = dir.path().join("d.log.xz");
+    {
+        let mut e = liblzma::write::XzEncoder::new(Vec::new(), 1);
+        e.write_all(parts[3].as_bytes()).unwrap();
+        std::fs::write(&xz, e.finish().unwrap()).unwrap();
+        paths.push(xz);
+    }
+    // A .tar.gz of two rotated logs.
+    let tgz = dir.path().join("rotated.tar.gz");
+    {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut t = tar::Builder::new(gz);
+        for (k, name) in [(10u64, "access.log.1"), (11, "access.log.2")] {
+            let data: String = (0..200).map(|i| squid_line(k * 1000 + i)).collect();
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            t.append_data(&mut h, name, data.as_bytes()).unwrap();
+        }
+        let gz = t.into_inner().unwrap();
+        std::fs::write(&tgz, gz.finish().unwrap()).unwrap();
+        paths.push(tgz);
+    }
+    let args: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+    let (v, code) = ingest_json(&case, &args);
+    assert_eq!(code, 0, "{v}");
+    let inputs = v["inputs"].as_array().unwrap();
+    let comps: Vec<&str> = inputs.iter().map(|i| i["compression"].as_str().unwrap()).collect();
+    assert_eq!(comps, ["gzip", "bzip2", "zstd", "xz", "none", "none"]);
+    assert!(inputs[4]["path"].as_str().unwrap().ends_with("rotated.tar.gz!access.log.1"));
+    let rows: Vec<u64> = inputs.iter().map(|i| i["rows"].as_u64().unwrap()).collect();
+    assert_eq!(rows, [300, 300, 300, 300, 200, 200]);
+    let out = sql_csv(&case, "SELECT count(*) FROM web_requests");
+    assert_eq!(out.lines().nth(1).unwrap(), "1600");
+    let _ = body;
+}
+
+#[test]
+fn bad_inputs_are_reported_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let good = dir.path().join("good.log");
+    squid_file(&good, 100);
+    // Lines with problems inside an otherwise good file.
+    let mixed = dir.path().join("mixed.log");
+    {
+        let mut s = String::new();
+        for i in 200..210 {
+            s.push_str(&squid_line(i));
+        }
+        s.push_str(&format!("1700000000.000 1 10.0.0.1 TCP_MISS/200 1 GET http://a.example/{} - HIER_DIRECT/1.2.3.4 -\n", "x".repeat(70_000)));
+        s.push_str("1700000000.000 1 10.0.0.1 TCP_MISS/200 1 GET http://a.example/\0nul - HIER_DIRECT/1.2.3.4 -\n");
+        s.push_str("9999999999999.000 1 10.0.0.1 TCP_MISS/200 1 GET http://a.example/ - HIER_DIRECT/1.2.3.4 -\n");
+        s.push_str("1700000000.000 1 10.0.0.1 TCP_MISS/200\n");
+        s.push_str(&squid_line(300).trim_end().to_string()); // truncated last line (no newline) still counts
+        std::fs::write(&mixed, s).unwrap();
+    }
+    let garbage = dir.path().join("garbage.bin");
+    std::fs::write(&garbage, (0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<u8>>()).unwrap();
+    let empty = dir.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap();
+    let trunc = dir.path().join("trunc.log.gz");
+    {
+        let data: String = (0..5000).map(|i| squid_line(1000 + i)).collect();
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data.as_bytes()).unwrap();
+        let bytes = e.finish().unwrap();
+        std::fs::write(&trunc, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    }
+    let missing = dir.path().join("does-not-exist.log");
+    let (v, code) = ingest_json(
+        &case,
+        &[good, mixed, garbage, empty, trunc, missing].iter().map(|p| p.to_str().unwrap()).collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 1, "some input failed entirely: exit 1 ({v})");
+    let ins = v["inputs"].as_array().unwrap();
+    let by = |name: &str| ins.iter().find(|i| i["path"].as_str().unwrap().ends_with(name)).unwrap_or_else(|| panic!("{name} in {v}"));
+    assert_eq!(by("good.log")["rows"], 100);
+    let m = by("mixed.log");
+    assert_eq!(m["status"], "ingested");
+    assert_eq!(m["rows"], 11, "{m}");
+    assert_eq!(m["rejected"], 4, "{m}");
+    assert_eq!(m["reject_counts"]["too_long"], 1);
+    assert_eq!(m["reject_counts"]["bad_encoding"], 1);
+    assert_eq!(m["reject_counts"]["bad_timestamp"], 1);
+    assert_eq!(m["reject_counts"]["field_count"], 1);
+    let g = by("garbage.bin");
+    assert_eq!(g["status"], "failed");
+    assert!(g["message"].as_str().unwrap().contains("format"), "{g}");
+    assert_eq!(by("empty.log")["status"], "empty");
+    let t = by("trunc.log.gz");
+    assert_eq!(t["status"], "ingested", "{t}");
+    assert!(t["rows"].as_u64().unwrap() > 1000 && t["rows"].as_u64().unwrap() < 5000, "{t}");
+    assert!(t["message"].as_str().unwrap().contains("ended early"), "{t}");
+    // The missing path is named on stderr, and info keeps samples of the rejects.
+    let o = run(&["info", "--case", case.to_str().unwrap()]);
+    let info = stdout(&o);
+    assert!(info.contains("too_long"), "{info}");
+    assert!(info.contains("NUL byte"), "{info}");
+    assert!(info.contains("line 13"), "the NUL line is line 12, the bad time line 13: {info}");
+}
+
+#[test]
+fn wrong_format_fails_that_input_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let f = dir.path().join("a.log");
+    squid_file(&f, 50);
+    let (v, code) = ingest_json(&case, &["--format", "squid-combined", f.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let i = &v["inputs"][0];
+    assert_eq!(i["status"], "failed");
+    assert_eq!(i["rejected"], 50);
+    assert!(i["message"].as_str().unwrap().contains("--format"), "{i}");
+    // Usage errors exit 2.
+    let o = run(&["ingest", "--case", case.to_str().unwrap(), "--format", "nope", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["ingest", "--case", case.to_str().unwrap(), "--squid-logformat", "%ts%tr", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = run(&["ingest", "--case", case.to_str().unwrap(), "/nonexistent/only"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn sql_is_read_only_and_escapes_hostile_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let f = dir.path().join("evil.log");
+    std::fs::write(
+        &f,
+        "1700000000.000 1 10.0.0.1 TCP_MISS/200 1 GET http://a.example/%1b[2J - HIER_DIRECT/1.2.3.4 -\n\
+         1700000001.000 1 10.0.0.1 TCP_MISS/200 1 GET http://b.example/x - HIER_DIRECT/1.2.3.4 =cmd|'/c calc'!A1\n",
+    )
+    .unwrap();
+    let (_, code) = ingest_json(&case, &[f.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    for q in [
+        "CREATE TABLE t AS SELECT 1",
+        "INSERT INTO web_requests SELECT * FROM web_requests",
+        "COPY (SELECT 1) TO '/tmp/kensa-should-not-exist.csv'",
+        "DROP TABLE web_requests",
+    ] {
+        let o = run(&["sql", "--case", case.to_str().unwrap(), q]);
+        assert_eq!(o.status.code(), Some(1), "{q} must be refused");
+    }
+    assert!(!std::path::Path::new("/tmp/kensa-should-not-exist.csv").exists());
+    let out = sql_csv(&case, "SELECT content_type FROM web_requests WHERE content_type IS NOT NULL");
+    assert!(out.contains("'=cmd"), "formula neutralised: {out}");
+    // A decoded escape sequence in a table cell is shown escaped, not executed.
+    let o = run(&["sql", "--case", case.to_str().unwrap(), "SELECT chr(27) || '[2J' AS x"]);
+    let s = stdout(&o);
+    assert!(!s.contains('\x1b'), "raw ESC reached the terminal: {s:?}");
+    assert!(s.contains("\\u{1b}[2J"));
+    // GROUP BY works.
+    let out = sql_csv(&case, "SELECT host, count(*) n FROM web_requests GROUP BY host ORDER BY host");
+    assert_eq!(out, "host,n\na.example,1\nb.example,1\n");
+}

@@ -1,0 +1,736 @@
+//! kensa's jitter-robust beacon test.
+//!
+//! RITA scores how *tight* the inter-arrival distribution is, which fails as
+//! soon as an implant randomises its sleep (Cobalt Strike, Sliver and Mythic
+//! all take a jitter percentage). This test instead asks: *are these
+//! intervals more regular than a Poisson process with the same rate?* and
+//! answers with a p-value, so 90 % jitter over a week is still a signal.
+//!
+//! Per series (the times of one client → destination pair):
+//! 1. **Bursts** closer than `burst_gap` collapse into one callback (a
+//!    callback often makes several requests).
+//! 2. **Sleep changes**: binary segmentation on the *ranks* of the intervals
+//!    (a Mann–Whitney-style scan, robust to overnight gaps), depth 2, so a
+//!    change of sleep time gives separate segments with their own period.
+//! 3. Per segment, two scale-free regularity statistics, both Moran's
+//!    statistic `M = ln(mean d) − mean(ln d)` (the likelihood-ratio test of
+//!    exponential against gamma intervals: 0 for a perfect clock, ≈ 0.577
+//!    for Poisson):
+//!    * `raw`: on the intervals, those beyond 5.5 × the median dropped as
+//!      gaps (night, weekend, machine off), at most 8 or a tenth of them;
+//!    * `fold`: after folding each interval by its nearest multiple k ≤ 5
+//!      of the period (missed callbacks), intervals beyond 5.5 periods
+//!      dropped (as many as for `raw`; the rest count as 5 periods). The period is the median of the folded intervals, refined
+//!      3 times.
+//!
+//!    Intervals are measured minus `burst_gap`: for a Poisson process the
+//!    time from a kept callback to the next one beyond the gap is exactly
+//!    `gap + Exp`, so the null stays exponential.
+//! 4. **Significance**: under a homogeneous Poisson null both statistics
+//!    depend only on the number of intervals (the exponential is
+//!    scale-free). Their null mean and spread are simulated once per
+//!    process for a grid of sizes ([`null_table`]), and the p-value is the
+//!    normal lower tail, Bonferroni-corrected for the two statistics and the
+//!    number of segments.
+//!
+//! Cost: O(n log n) per series (a few sorts), one reusable scratch buffer.
+
+use std::sync::OnceLock;
+
+/// Tunables of [`analyze`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RobustParams {
+    /// Requests closer than this (ms) are one callback.
+    pub burst_gap_ms: i64,
+    /// Minimum callbacks in a segment to test it.
+    pub min_callbacks: usize,
+    /// Largest number of missed callbacks bridged by one interval, plus one.
+    pub max_fold: u32,
+    /// Minimum intervals on each side of a sleep-time change.
+    pub min_segment: usize,
+    /// |Z| of the rank scan needed to accept a sleep-time change.
+    pub split_z: f64,
+}
+
+impl Default for RobustParams {
+    fn default() -> Self {
+        RobustParams {
+            burst_gap_ms: 2_000,
+            min_callbacks: 10,
+            max_fold: 5,
+            min_segment: 12,
+            split_z: 5.0,
+        }
+    }
+}
+
+/// The verdict on one segment of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Segment {
+    /// First callback time (ms).
+    pub start_ms: i64,
+    /// Last callback time (ms).
+    pub end_ms: i64,
+    /// Callbacks observed (after burst collapse).
+    pub callbacks: usize,
+    /// Estimated period (ms).
+    pub period_ms: f64,
+    /// Estimated jitter as a fraction of the period (half-width of the
+    /// central 90 % of folded intervals, / 0.9): 0.5 means ±50 %.
+    pub jitter: f64,
+    /// Callbacks inferred missing (intervals near k·period, k > 1).
+    pub missed: u64,
+    /// Share of intervals within the jitter band of some k·period, k ≤ 5.
+    pub coverage: f64,
+    /// Moran statistic of the gap-trimmed raw intervals (0 = clockwork,
+    /// ≈ 0.58 = Poisson).
+    pub stat_raw: f64,
+    /// Moran statistic of the folded intervals.
+    pub stat_fold: f64,
+    /// Corrected p-value against a Poisson process (smaller = more periodic).
+    pub p_value: f64,
+}
+
+/// Result for a whole series.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Analysis {
+    /// Callbacks after burst collapse.
+    pub callbacks: usize,
+    /// Tested segments, in time order.
+    pub segments: Vec<Segment>,
+}
+
+impl Analysis {
+    /// The most significant segment.
+    pub fn best(&self) -> Option<&Segment> {
+        self.segments
+            .iter()
+            .min_by(|a, b| a.p_value.total_cmp(&b.p_value))
+    }
+}
+
+/// Reusable buffers so analysing millions of series allocates little.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    cb: Vec<i64>,
+    d: Vec<f64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    idx: Vec<u32>,
+    ranks: Vec<f64>,
+}
+
+/// Standard normal CDF (Abramowitz–Stegun 7.1.26 erfc, |error| < 1.5e-7;
+/// written here because only this one function is needed).
+pub fn norm_cdf(z: f64) -> f64 {
+    if !z.is_finite() {
+        return if z > 0.0 { 1.0 } else { 0.0 };
+    }
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erfc = poly * (-x * x).exp();
+    // For very negative z, use the asymptotic tail to keep tiny p-values.
+    if z < -6.0 {
+        let zz = -z;
+        return (-(zz * zz) / 2.0).exp() / (zz * (2.0 * std::f64::consts::PI).sqrt());
+    }
+    if z >= 0.0 {
+        1.0 - erfc / 2.0
+    } else {
+        erfc / 2.0
+    }
+}
+
+/// Quantile of sorted data by linear interpolation.
+fn quantile(v: &[f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (v.len() - 1) as f64;
+    let i = pos.floor() as usize;
+    let f = pos - i as f64;
+    if i + 1 < v.len() {
+        v[i] * (1.0 - f) + v[i + 1] * f
+    } else {
+        v[i]
+    }
+}
+
+/// Moran's statistic `ln(mean) − mean(ln x)` (≥ 0; 0 iff all equal).
+/// Values are floored at 1e-12 of the mean so zeros cannot give −∞.
+fn moran(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    if mean.is_nan() || mean <= 0.0 || !mean.is_finite() {
+        return 0.0;
+    }
+    let floor = mean * 1e-12;
+    let ml = v.iter().map(|&x| x.max(floor).ln()).sum::<f64>() / n;
+    (mean.ln() - ml).max(0.0)
+}
+
+/// Most intervals treated as gaps: enough for the nights and weekend of a
+/// week of office-hours beacons (≤ 8), at most a quarter of a short series,
+/// and a tenth of a long one. Dropping gaps selects the regular part, so
+/// the null simulation applies the same rule and pays for it in p-value.
+fn max_gaps(m: usize) -> usize {
+    (m / 10).max(8.min(m / 4))
+}
+
+/// The sorted intervals without gaps (> 5.5 × median, at most a tenth).
+fn trimmed(sorted: &[f64]) -> &[f64] {
+    let lim = 5.5 * quantile(sorted, 0.5);
+    let keep = sorted
+        .partition_point(|&x| x <= lim)
+        .max(sorted.len() - max_gaps(sorted.len()));
+    &sorted[..keep]
+}
+
+/// Folds `d` around a period estimate. Returns (period, folded sorted in
+/// `out`). `out` holds only non-gap intervals.
+fn fold(d: &[f64], max_fold: u32, out: &mut Vec<f64>) -> f64 {
+    out.clear();
+    out.extend_from_slice(d);
+    out.sort_unstable_by(f64::total_cmp);
+    let mut p = quantile(out, 0.5);
+    // Only the largest few may be dropped as gaps (see `max_gaps`).
+    let g = max_gaps(d.len());
+    let gap_cut = if g == 0 {
+        f64::INFINITY
+    } else {
+        out[d.len() - g]
+    };
+    for _ in 0..3 {
+        if p.is_nan() || p <= 0.0 {
+            break;
+        }
+        out.clear();
+        for &x in d {
+            let k = (x / p).round().max(1.0);
+            if k <= max_fold as f64 {
+                out.push(x / k);
+            } else if x < gap_cut {
+                out.push(x / max_fold as f64);
+            }
+        }
+        if out.is_empty() {
+            break;
+        }
+        out.sort_unstable_by(f64::total_cmp);
+        p = quantile(out, 0.5);
+    }
+    p
+}
+
+/// The Poisson null of both statistics for a grid of sizes: lower-tail
+/// quantiles of the simulated `ln(M + EPS)` (empirical CDF) plus their mean
+/// and sd (normal approximation, used only beyond the simulated range).
+///
+/// Why both: in small samples the gap/fold steps give the statistics a
+/// heavier lower tail than any simple parametric form, so the empirical CDF
+/// decides wherever it has data; the normal tail only ranks values more
+/// extreme than every simulation (and then never reports a p-value above
+/// the smallest simulated probability).
+///
+/// Simulating enough series for p ≈ 1e-5 takes about a minute, so the table
+/// is computed offline by `examples/gen_beacon_null.rs` and embedded from
+/// `model/beacon-null-v1.bin` ([`null_table`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NullTable {
+    sizes: Vec<u32>,
+    /// Per size: (mean, sd) of raw, (mean, sd) of fold.
+    moments: Vec<[f32; 4]>,
+    /// Per size: quantiles of raw at [`tail_prob`]`(k)`.
+    q_raw: Vec<Vec<f32>>,
+    /// Per size: quantiles of fold.
+    q_fold: Vec<Vec<f32>>,
+}
+
+const EPS: f64 = 1e-4;
+/// Most intervals fed to the statistics per segment (evenly subsampled).
+pub const MAX_TEST_INTERVALS: usize = 1024;
+/// Sizes (intervals) of the null grid.
+pub const NULL_SIZES: [u32; 16] = [
+    6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512, 724, 1024,
+];
+/// Quantiles stored per size and statistic.
+pub const NULL_QUANTILES: usize = 256;
+
+/// The probability of stored quantile `k`: log-spaced from 1e-5 to 1.
+pub fn tail_prob(k: usize) -> f64 {
+    10f64.powf(-5.0 + 5.0 * k as f64 / (NULL_QUANTILES - 1) as f64)
+}
+
+struct XorShift(u64);
+impl XorShift {
+    fn next_f64(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+}
+
+/// Simulates the null: `sims(m)` Poisson series per grid size. Deterministic.
+pub fn simulate_null(sims: impl Fn(u32) -> usize) -> NullTable {
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let mut t = NullTable {
+        sizes: NULL_SIZES.to_vec(),
+        moments: Vec::new(),
+        q_raw: Vec::new(),
+        q_fold: Vec::new(),
+    };
+    let (mut d, mut s, mut f) = (Vec::new(), Vec::new(), Vec::new());
+    for &m in &NULL_SIZES {
+        let n = sims(m).max(2);
+        let mut xs = Vec::with_capacity(n);
+        let mut ys = Vec::with_capacity(n);
+        for _ in 0..n {
+            d.clear();
+            d.extend((0..m).map(|_| -rng.next_f64().ln()));
+            s.clear();
+            s.extend_from_slice(&d);
+            s.sort_unstable_by(f64::total_cmp);
+            xs.push((moran(trimmed(&s)) + EPS).ln());
+            fold(&d, 5, &mut f);
+            ys.push((moran(&f) + EPS).ln());
+        }
+        let (a, b) = (mean_sd(&xs), mean_sd(&ys));
+        t.moments
+            .push([a.0 as f32, a.1 as f32, b.0 as f32, b.1 as f32]);
+        let quant = |mut v: Vec<f64>| {
+            v.sort_unstable_by(f64::total_cmp);
+            (0..NULL_QUANTILES)
+                .map(|k| v[((tail_prob(k) * v.len() as f64) as usize).min(v.len() - 1)] as f32)
+                .collect::<Vec<f32>>()
+        };
+        t.q_raw.push(quant(xs));
+        t.q_fold.push(quant(ys));
+    }
+    t
+}
+
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, var.sqrt().max(1e-6))
+}
+
+const NULL_MAGIC: &[u8; 4] = b"KBNL";
+
+impl NullTable {
+    /// Serialises (little-endian): `b"KBNL"`, version `u8` = 1, sizes `u16`,
+    /// quantiles `u16`, then per size: size `u32`, 4 moments `f32`, raw and
+    /// fold quantiles `f32`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(NULL_MAGIC);
+        v.push(1);
+        v.extend_from_slice(&(self.sizes.len() as u16).to_le_bytes());
+        v.extend_from_slice(&(NULL_QUANTILES as u16).to_le_bytes());
+        for j in 0..self.sizes.len() {
+            v.extend_from_slice(&self.sizes[j].to_le_bytes());
+            for x in self.moments[j]
+                .iter()
+                .chain(&self.q_raw[j])
+                .chain(&self.q_fold[j])
+            {
+                v.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        v
+    }
+
+    /// Parses [`NullTable::to_bytes`] output, checking sizes, order and
+    /// finiteness.
+    pub fn from_bytes(b: &[u8]) -> Result<NullTable, String> {
+        let per = 4 + 4 * (4 + 2 * NULL_QUANTILES);
+        if b.len() < 9 || &b[..4] != NULL_MAGIC || b[4] != 1 {
+            return Err("not a beacon null table (magic/version)".into());
+        }
+        let n = u16::from_le_bytes([b[5], b[6]]) as usize;
+        let k = u16::from_le_bytes([b[7], b[8]]) as usize;
+        if n == 0 || k != NULL_QUANTILES || b.len() != 9 + n * per {
+            return Err(format!(
+                "bad shape: {n} sizes, {k} quantiles, {} bytes",
+                b.len()
+            ));
+        }
+        let f = |o: usize| f32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+        let mut t = NullTable {
+            sizes: Vec::new(),
+            moments: Vec::new(),
+            q_raw: Vec::new(),
+            q_fold: Vec::new(),
+        };
+        for j in 0..n {
+            let o = 9 + j * per;
+            t.sizes
+                .push(u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]));
+            t.moments.push([f(o + 4), f(o + 8), f(o + 12), f(o + 16)]);
+            let q0 = o + 20;
+            t.q_raw.push((0..k).map(|i| f(q0 + 4 * i)).collect());
+            t.q_fold.push((0..k).map(|i| f(q0 + 4 * (k + i))).collect());
+        }
+        let finite = t
+            .moments
+            .iter()
+            .flatten()
+            .chain(t.q_raw.iter().flatten())
+            .chain(t.q_fold.iter().flatten())
+            .all(|x| x.is_finite());
+        let sorted = t.sizes.windows(2).all(|w| w[0] < w[1])
+            && t.q_raw
+                .iter()
+                .chain(&t.q_fold)
+                .all(|q| q.windows(2).all(|w| w[0] <= w[1]));
+        if !finite || !sorted || t.moments.iter().any(|m| m[1] <= 0.0 || m[3] <= 0.0) {
+            return Err("non-finite, unsorted or degenerate values".into());
+        }
+        Ok(t)
+    }
+
+    /// One-sided p-value that `stat` (raw if `folded` is false) is this
+    /// small for `m` Poisson intervals.
+    pub fn p_value(&self, m: usize, stat: f64, folded: bool) -> f64 {
+        let last = self.sizes.len() - 1;
+        let m = (m as u32).clamp(self.sizes[0], self.sizes[last]);
+        let j = self.sizes.partition_point(|&s| s < m).min(last);
+        let x = (stat + EPS).ln();
+        let mom = |j: usize| {
+            let v = self.moments[j];
+            if folded {
+                (v[2] as f64, v[3] as f64)
+            } else {
+                (v[0] as f64, v[1] as f64)
+            }
+        };
+        let (mu, sd) = if j == 0 || self.sizes[j] == m {
+            mom(j)
+        } else {
+            let (a, b) = (self.sizes[j - 1] as f64, self.sizes[j] as f64);
+            let f = ((m as f64).ln() - a.ln()) / (b.ln() - a.ln());
+            let (p, q) = (mom(j - 1), mom(j));
+            (p.0 * (1.0 - f) + q.0 * f, p.1 * (1.0 - f) + q.1 * f)
+        };
+        let p_norm = norm_cdf((x - mu) / sd);
+        // Empirical CDF of the nearest grid size not above m (smaller samples
+        // have a wider null: conservative); the next stored probability up.
+        let je = if self.sizes[j] > m && j > 0 { j - 1 } else { j };
+        let q = if folded {
+            &self.q_fold[je]
+        } else {
+            &self.q_raw[je]
+        };
+        let below = q.partition_point(|&y| (y as f64) <= x);
+        if below == 0 {
+            p_norm.min(tail_prob(0))
+        } else if below >= q.len() {
+            1.0
+        } else {
+            p_norm.max(tail_prob(below))
+        }
+    }
+}
+
+static NULL_BYTES: &[u8] = include_bytes!("../../model/beacon-null-v1.bin");
+
+/// The embedded Poisson null. If the embedded file is missing or corrupt
+/// (a build problem, caught by the tests) a small table is simulated at
+/// run time instead (≈ 1 s, coarser tail).
+pub fn null_table() -> &'static NullTable {
+    static T: OnceLock<NullTable> = OnceLock::new();
+    T.get_or_init(|| NullTable::from_bytes(NULL_BYTES).unwrap_or_else(|_| simulate_null(|_| 2_000)))
+}
+
+/// Whether the embedded null table loads.
+pub fn embedded_null_ok() -> bool {
+    NullTable::from_bytes(NULL_BYTES).is_ok()
+}
+
+/// Analyses one series of sorted event times (ms).
+pub fn analyze(ts_ms: &[i64], p: &RobustParams, s: &mut Scratch) -> Analysis {
+    // 1. Burst collapse.
+    s.cb.clear();
+    for &t in ts_ms {
+        if s.cb
+            .last()
+            .is_none_or(|&l| t.saturating_sub(l) > p.burst_gap_ms)
+        {
+            s.cb.push(t);
+        }
+    }
+    let mut out = Analysis {
+        callbacks: s.cb.len(),
+        segments: Vec::new(),
+    };
+    if s.cb.len() < p.min_callbacks.max(3) {
+        return out;
+    }
+    s.d.clear();
+    let g = p.burst_gap_ms.max(0);
+    s.d.extend(
+        s.cb.windows(2)
+            .map(|w| (w[1].saturating_sub(w[0]).saturating_sub(g)).max(1) as f64),
+    );
+    // 2. Segmentation on ranks.
+    let mut cuts = vec![0usize, s.d.len()];
+    split(
+        &s.d,
+        0,
+        s.d.len(),
+        2,
+        p,
+        &mut cuts,
+        &mut s.idx,
+        &mut s.ranks,
+    );
+    cuts.sort_unstable();
+    cuts.dedup();
+    let nseg = cuts.len() - 1;
+    let null = null_table();
+    for w in cuts.windows(2) {
+        let (lo, hi) = (w[0], w[1]);
+        let m = hi - lo;
+        if m + 1 < p.min_callbacks {
+            continue;
+        }
+        let seg = &s.d[lo..hi];
+        // Subsample evenly for the statistics when huge.
+        s.b.clear();
+        if m > MAX_TEST_INTERVALS {
+            s.b.extend((0..MAX_TEST_INTERVALS).map(|i| seg[i * m / MAX_TEST_INTERVALS]));
+        } else {
+            s.b.extend_from_slice(seg);
+        }
+        let mt = s.b.len();
+        s.a.clear();
+        s.a.extend_from_slice(&s.b);
+        s.a.sort_unstable_by(f64::total_cmp);
+        let stat_raw = moran(trimmed(&s.a));
+        let mut folded = std::mem::take(&mut s.a);
+        let period = fold(&s.b, p.max_fold, &mut folded);
+        let stat_fold = moran(&folded);
+        let jitter = if period > 0.0 && !folded.is_empty() {
+            ((quantile(&folded, 0.95) - quantile(&folded, 0.05)) / (2.0 * period) / 0.9).max(0.0)
+        } else {
+            0.0
+        };
+        s.a = folded;
+        let pr = null.p_value(mt, stat_raw, false);
+        let pf = null.p_value(mt, stat_fold, true);
+        let p_value = (pr.min(pf) * 2.0 * nseg as f64).min(1.0);
+        // Coverage and missed callbacks over all intervals of the segment.
+        let band = jitter.max(0.05);
+        let (mut inband, mut missed) = (0usize, 0u64);
+        if period > 0.0 {
+            for &x in seg {
+                let k = (x / period).round().max(1.0);
+                if k <= p.max_fold as f64 && (x / k - period).abs() <= band * period {
+                    inband += 1;
+                    missed += k as u64 - 1;
+                }
+            }
+        }
+        out.segments.push(Segment {
+            start_ms: s.cb[lo],
+            end_ms: s.cb[hi],
+            callbacks: m + 1,
+            period_ms: period + g as f64,
+            jitter,
+            missed,
+            coverage: inband as f64 / m as f64,
+            stat_raw,
+            stat_fold,
+            p_value,
+        });
+    }
+    out
+}
+
+/// Binary segmentation of `d[lo..hi]` by a rank scan; pushes accepted cuts.
+#[allow(clippy::too_many_arguments)]
+fn split(
+    d: &[f64],
+    lo: usize,
+    hi: usize,
+    depth: u32,
+    p: &RobustParams,
+    cuts: &mut Vec<usize>,
+    idx: &mut Vec<u32>,
+    ranks: &mut Vec<f64>,
+) {
+    let m = hi - lo;
+    if depth == 0 || m < 2 * p.min_segment {
+        return;
+    }
+    idx.clear();
+    idx.extend(0..m as u32);
+    idx.sort_unstable_by(|&a, &b| d[lo + a as usize].total_cmp(&d[lo + b as usize]));
+    ranks.clear();
+    ranks.resize(m, 0.0);
+    for (r, &i) in idx.iter().enumerate() {
+        ranks[i as usize] = r as f64 + 1.0;
+    }
+    let mf = m as f64;
+    let mut best = (0.0f64, 0usize);
+    let mut acc = 0.0;
+    for k in 1..m {
+        acc += ranks[k - 1];
+        if k < p.min_segment || m - k < p.min_segment {
+            continue;
+        }
+        let kf = k as f64;
+        let z = (acc - kf * (mf + 1.0) / 2.0) / (kf * (mf - kf) * (mf + 1.0) / 12.0).sqrt();
+        if z.abs() > best.0 {
+            best = (z.abs(), k);
+        }
+    }
+    if best.0 < p.split_z {
+        return;
+    }
+    // Require a material change of level: medians differ by ≥ 1.5×.
+    let k = best.1;
+    let med = |v: &[f64]| {
+        let mut t = v.to_vec();
+        t.sort_unstable_by(f64::total_cmp);
+        quantile(&t, 0.5)
+    };
+    let (a, b) = (med(&d[lo..lo + k]), med(&d[lo + k..hi]));
+    if !(a > 0.0 && b > 0.0) || (a / b).ln().abs() < 1.5f64.ln() {
+        return;
+    }
+    cuts.push(lo + k);
+    split(d, lo, lo + k, depth - 1, p, cuts, idx, ranks);
+    split(d, lo + k, hi, depth - 1, p, cuts, idx, ranks);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn norm_cdf_values() {
+        assert!((norm_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((norm_cdf(1.96) - 0.975).abs() < 1e-4);
+        assert!((norm_cdf(-3.0) - 0.00135).abs() < 1e-5);
+        assert!(norm_cdf(-40.0) < 1e-300 || norm_cdf(-40.0) == 0.0);
+        assert_eq!(norm_cdf(f64::NEG_INFINITY), 0.0);
+    }
+
+    #[test]
+    fn exact_beacon_with_misses_and_bursts() {
+        // 5-minute period, every 4th callback missed, each callback 2 requests.
+        let mut ts = Vec::new();
+        for i in 0..200i64 {
+            if i % 4 == 3 {
+                continue;
+            }
+            ts.push(i * 300_000);
+            ts.push(i * 300_000 + 400);
+        }
+        let a = analyze(&ts, &RobustParams::default(), &mut Scratch::default());
+        assert_eq!(a.callbacks, 150);
+        let b = a.best().unwrap();
+        assert!((b.period_ms - 300_000.0).abs() < 1.0, "{b:?}");
+        assert!(b.p_value < 1e-6);
+        assert_eq!(b.missed, 49);
+        assert!(b.coverage > 0.99);
+        assert!(b.jitter < 0.01);
+    }
+
+    #[test]
+    fn sleep_change_is_segmented() {
+        let mut ts = Vec::new();
+        let mut t = 0i64;
+        for i in 0..120 {
+            t += if i < 60 { 60_000 } else { 600_000 };
+            ts.push(t + (i * 7919 % 5000));
+        }
+        let a = analyze(&ts, &RobustParams::default(), &mut Scratch::default());
+        assert_eq!(a.segments.len(), 2, "{a:?}");
+        assert!((a.segments[0].period_ms - 60_000.0).abs() < 6_000.0);
+        assert!((a.segments[1].period_ms - 600_000.0).abs() < 6_000.0);
+    }
+
+    #[test]
+    fn short_and_degenerate_input() {
+        let mut s = Scratch::default();
+        let p = RobustParams::default();
+        assert!(analyze(&[], &p, &mut s).segments.is_empty());
+        assert!(analyze(&[5; 100], &p, &mut s).segments.is_empty()); // one burst
+        assert!(
+            analyze(&[1, 10_000, 20_000], &p, &mut s)
+                .segments
+                .is_empty()
+        );
+        // Extreme values do not panic or produce NaN.
+        let ts = [i64::MIN / 4, 0, 1, i64::MAX / 4, i64::MAX / 4 + 10_000];
+        let a = analyze(
+            &ts,
+            &RobustParams {
+                min_callbacks: 3,
+                ..p
+            },
+            &mut s,
+        );
+        for seg in a.segments {
+            assert!(!seg.p_value.is_nan());
+        }
+    }
+
+    #[test]
+    fn embedded_null_loads_and_round_trips() {
+        assert!(embedded_null_ok());
+        let t = null_table();
+        assert_eq!(NullTable::from_bytes(&t.to_bytes()).as_ref(), Ok(t));
+        assert!(NullTable::from_bytes(&t.to_bytes()[..100]).is_err());
+        assert!(NullTable::from_bytes(b"").is_err());
+        // A clock (M = 0) is far beyond every simulation; a Poisson-like M
+        // (≈ 0.5) is unremarkable.
+        assert!(t.p_value(100, 0.0, false) < 1e-5);
+        assert!(t.p_value(100, 0.5, false) > 0.1);
+        // A small simulated table agrees with the embedded one in the body.
+        let small = simulate_null(|_| 800);
+        for m in [10, 50, 300] {
+            for stat in [0.2, 0.3, 0.45] {
+                let (a, b) = (t.p_value(m, stat, false), small.p_value(m, stat, false));
+                assert!(
+                    (a - b).abs() < 0.05 + 0.3 * a,
+                    "m={m} stat={stat}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn null_is_calibrated_on_poisson() {
+        // Fresh Poisson series: the share with p < 0.01 must be near 1 %.
+        let mut rng = XorShift(77);
+        let mut hits = 0;
+        let trials = 400;
+        let mut s = Scratch::default();
+        for _ in 0..trials {
+            let mut t = 0i64;
+            let ts: Vec<i64> = (0..100)
+                .map(|_| {
+                    t += (-rng.next_f64().ln() * 600_000.0) as i64 + 3_000;
+                    t
+                })
+                .collect();
+            let a = analyze(&ts, &RobustParams::default(), &mut s);
+            if a.best().is_some_and(|b| b.p_value < 0.01) {
+                hits += 1;
+            }
+        }
+        assert!(hits <= 12, "{hits}/{trials} Poisson series at p < 0.01");
+    }
+}

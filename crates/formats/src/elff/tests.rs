@@ -1,0 +1,312 @@
+use super::*;
+
+fn parser(f: SourceFormat) -> ElffParser {
+    ElffParser::new(f, &ParseOptions::default()).unwrap()
+}
+
+fn rec<'a>(p: &mut ElffParser, line: &'a str) -> WebRecord<'a> {
+    match p.parse_line(line) {
+        Parsed::Record(r) => r,
+        other => panic!("{line}: {other:?}"),
+    }
+}
+
+fn rej(p: &mut ElffParser, line: &str) -> Reject {
+    match p.parse_line(line) {
+        Parsed::Reject(r) => r,
+        other => panic!("{line}: expected a reject, got {other:?}"),
+    }
+}
+
+#[test]
+fn rekeys_on_a_new_fields_header() {
+    let mut p = parser(SourceFormat::ProxySgElff);
+    assert_eq!(
+        rej(&mut p, "2024-01-01 00:00:00 10.0.0.1").reason,
+        RejectReason::NoHeader
+    );
+    assert!(matches!(
+        p.parse_line("#Fields: date time c-ip cs-host sc-bytes"),
+        Parsed::Skip
+    ));
+    let r = rec(&mut p, "2024-01-01 00:00:01 10.0.0.1 a.example 100");
+    assert_eq!(
+        (r.client_ip.as_deref(), r.host.as_deref(), r.bytes_down),
+        (Some("10.0.0.1"), Some("a.example"), Some(100))
+    );
+    // appliance restart with another layout: same line shape, new meaning
+    assert!(matches!(p.parse_line("#Software: SGOS 7.3"), Parsed::Skip));
+    assert!(matches!(
+        p.parse_line("#Fields: date time cs-host c-ip cs-bytes"),
+        Parsed::Skip
+    ));
+    let r = rec(&mut p, "2024-01-01 00:00:02 b.example 10.0.0.2 200");
+    assert_eq!(r.ts_ms, 1_704_067_202_000);
+    assert_eq!(
+        (r.client_ip.as_deref(), r.host.as_deref()),
+        (Some("10.0.0.2"), Some("b.example"))
+    );
+    assert_eq!((r.bytes_up, r.bytes_down), (Some(200), None));
+}
+
+#[test]
+fn quoted_values_keep_spaces_and_double_spaces_collapse() {
+    let mut p = parser(SourceFormat::ProxySgElff);
+    p.parse_line("#Fields: date time cs(Referer) sc-status cs(User-Agent) cs-categories");
+    let r = rec(
+        &mut p,
+        r#"2024-01-01 00:00:00 https://r.example/  302 "Mozilla/5.0 (X; ""Y"")" "Chat (IM)/SMS;Social Networking""#,
+    );
+    assert_eq!(r.referer.as_deref(), Some("https://r.example/"));
+    assert_eq!(r.status, Some(302));
+    assert_eq!(r.user_agent.as_deref(), Some(r#"Mozilla/5.0 (X; "Y")"#));
+    assert_eq!(
+        r.category.as_deref(),
+        Some("Chat (IM)/SMS;Social Networking")
+    );
+    let e = rej(&mut p, r#"2024-01-01 00:00:00 - 200 "unterminated"#);
+    assert_eq!(e.reason, RejectReason::UnterminatedQuote);
+}
+
+#[test]
+fn rejects_bad_numbers_and_times_naming_the_field() {
+    let mut p = parser(SourceFormat::W3c);
+    p.parse_line("#Fields: date time time-taken sc-status sc-bytes");
+    let e = rej(&mut p, "2024-01-01 00:00:00 5 2OO 1");
+    assert_eq!(e.reason, RejectReason::BadNumber);
+    assert!(e.detail.contains("sc-status"), "{e}");
+    let e = rej(&mut p, "2024-01-01 00:00:00 5 200 -7");
+    assert!(e.detail.contains("sc-bytes"), "{e}");
+    assert_eq!(
+        rej(&mut p, "2024-13-01 00:00:00 5 200 1").reason,
+        RejectReason::BadTimestamp
+    );
+    assert_eq!(
+        rej(&mut p, "1999-12-31 23:59:59 5 200 1").reason,
+        RejectReason::BadTimestamp
+    );
+    assert_eq!(
+        rej(&mut p, "2024-01-01 25:00:00 5 200 1").reason,
+        RejectReason::BadTimestamp
+    );
+    // fewer values than names: the missing ones are null
+    let r = rec(&mut p, "2024-01-01 00:00:00 5");
+    assert_eq!(
+        (r.duration_ms, r.status, r.bytes_down),
+        (Some(5), None, None)
+    );
+    // fractional time-taken is seconds (W3C draft)
+    let r = rec(&mut p, "2024-01-01 00:00:00 1.5 0 -");
+    assert_eq!((r.duration_ms, r.status), (Some(1500), None));
+}
+
+#[test]
+fn iis_w3c_fields() {
+    let mut p = parser(SourceFormat::W3c);
+    p.parse_line("#Software: Microsoft Internet Information Services 10.0");
+    p.parse_line("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken");
+    let r = rec(
+        &mut p,
+        "2024-05-01 12:00:00 192.0.2.10 GET /owa/auth.aspx a=1&b=2 443 CORP\\bob 10.1.2.3 Mozilla/5.0+(Windows+NT+10.0) - 200 0 0 15",
+    );
+    assert_eq!(p.format(), SourceFormat::W3c);
+    assert_eq!(r.method.as_deref(), Some("GET"));
+    assert_eq!(
+        (r.path.as_deref(), r.query.as_deref(), r.port),
+        (Some("/owa/auth.aspx"), Some("a=1&b=2"), Some(443))
+    );
+    assert_eq!(r.user.as_deref(), Some("CORP\\bob"));
+    assert_eq!(
+        r.user_agent.as_deref(),
+        Some("Mozilla/5.0 (Windows NT 10.0)")
+    );
+    assert_eq!(r.server_ip.as_deref(), Some("192.0.2.10"));
+    assert_eq!(r.duration_ms, Some(15));
+    assert_eq!(r.verdict, None);
+    assert_eq!(r.url, None, "no host: no URL to rebuild");
+}
+
+#[test]
+fn full_uri_and_host_header() {
+    let mut p = parser(SourceFormat::W3c);
+    p.parse_line("#Fields: date time cs-uri cs(Host)");
+    let r = rec(
+        &mut p,
+        "2024-05-01 12:00:00 http://WWW.Example.com:8080/a?b=1 ignored.example:81",
+    );
+    assert_eq!(r.host.as_deref(), Some("ignored.example"));
+    assert_eq!(r.port, Some(81));
+    assert_eq!(
+        (r.path.as_deref(), r.query.as_deref()),
+        (Some("/a"), Some("b=1"))
+    );
+    assert_eq!(r.url.as_deref(), Some("http://WWW.Example.com:8080/a?b=1"));
+}
+
+#[test]
+fn headerless_preset_with_syslog_prefix_and_mid_stream_header() {
+    let mut p = parser(SourceFormat::ProxySgMain);
+    let line = r#"Mar 22 16:16:02 10.9.9.9 2024-03-22 16:16:01 48 10.82.255.36 alice GRP - OBSERVED "News" - 200 TCP_MISS GET text/html http www.example.com 80 /a.html ?x=1 html "UA 1" 10.0.0.1 2000 300 -"#;
+    let r = rec(&mut p, line);
+    assert_eq!(r.ts_ms, 1_711_124_161_000);
+    assert_eq!(r.user.as_deref(), Some("alice"));
+    assert_eq!(r.url.as_deref(), Some("http://www.example.com/a.html?x=1"));
+    assert_eq!((r.bytes_down, r.bytes_up), (Some(2000), Some(300)));
+    assert_eq!(r.server_ip, None, "s-ip is the proxy itself");
+    assert_eq!(r.verdict, Some(Verdict::Pass));
+    assert_eq!(
+        rej(&mut p, "2024-03-22 16:16:01 48 10.82.255.36").reason,
+        RejectReason::FieldCount
+    );
+    p.parse_line("Mar 22 16:17:00 10.9.9.9 #Fields: date time c-ip");
+    let r = rec(&mut p, "2024-03-22 16:16:01 10.1.1.1");
+    assert_eq!(r.client_ip.as_deref(), Some("10.1.1.1"));
+    assert_eq!(p.format(), SourceFormat::ProxySgMain);
+}
+
+#[test]
+fn verdicts() {
+    use Verdict::*;
+    assert_eq!(
+        verdict(Some("OBSERVED"), None, Some("TCP_NC_MISS"), Some(200)),
+        Some(Pass)
+    );
+    assert_eq!(verdict(Some("PROXIED"), None, None, None), Some(Pass));
+    assert_eq!(
+        verdict(
+            Some("DENIED"),
+            Some("policy_denied"),
+            Some("TCP_DENIED"),
+            Some(403)
+        ),
+        Some(Block)
+    );
+    assert_eq!(
+        verdict(
+            Some("DENIED"),
+            Some("authentication_failed"),
+            Some("TCP_DENIED"),
+            Some(401)
+        ),
+        Some(AuthRequired)
+    );
+    assert_eq!(
+        verdict(Some("DENIED"), None, Some("TCP_DENIED"), Some(407)),
+        Some(AuthRequired)
+    );
+    assert_eq!(
+        verdict(
+            Some("DENIED"),
+            Some("dns_unresolved_hostname"),
+            None,
+            Some(503)
+        ),
+        Some(Error)
+    );
+    assert_eq!(verdict(None, None, Some("TCP_DENIED"), None), Some(Block));
+    assert_eq!(verdict(None, None, Some("TUNNELED"), None), Some(Pass));
+    assert_eq!(verdict(None, None, None, Some(200)), None);
+}
+
+#[test]
+fn rebuilds_urls() {
+    assert_eq!(
+        rebuild_url(
+            Some("https"),
+            Some("h.example"),
+            Some(443),
+            Some("/p"),
+            Some("q=1"),
+            Some("GET")
+        )
+        .as_deref(),
+        Some("https://h.example/p?q=1")
+    );
+    assert_eq!(
+        rebuild_url(
+            Some("http"),
+            Some("h.example"),
+            Some(8080),
+            None,
+            None,
+            None
+        )
+        .as_deref(),
+        Some("http://h.example:8080/")
+    );
+    assert_eq!(
+        rebuild_url(
+            Some("tcp"),
+            Some("h.example"),
+            Some(443),
+            Some("/"),
+            None,
+            Some("CONNECT")
+        )
+        .as_deref(),
+        Some("h.example:443")
+    );
+    assert_eq!(
+        rebuild_url(
+            Some("http"),
+            Some("2001:db8::1"),
+            Some(80),
+            Some("/"),
+            None,
+            None
+        )
+        .as_deref(),
+        Some("http://[2001:db8::1]/")
+    );
+    assert_eq!(
+        rebuild_url(None, Some("h"), None, None, None, Some("GET")),
+        None
+    );
+}
+
+#[test]
+fn sniffs_headers_and_presets() {
+    let w3c = [
+        "#Version: 1.0",
+        "#Fields: date time c-ip cs-method cs-uri-stem sc-status",
+        "2024-01-01 00:00:00 10.0.0.1 GET / 200",
+    ];
+    assert_eq!(sniff(&w3c), Some((SourceFormat::W3c, 100)));
+    let sg = [
+        "#Fields: date time c-ip s-action",
+        "2024-01-01 00:00:00 10.0.0.1 TCP_MISS",
+        "garbage",
+    ];
+    assert_eq!(sniff(&sg), Some((SourceFormat::ProxySgElff, 50)));
+    assert_eq!(
+        sniff(&[
+            "1700000000.123 250 10.0.0.5 TCP_MISS/200 1234 GET http://e.example/ - HIER_DIRECT/1.2.3.4 text/html"
+        ]),
+        None
+    );
+    assert_eq!(sniff(&[]), None);
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    let mut p = parser(SourceFormat::ProxySgBcreportermainV1);
+    for l in [
+        "",
+        " ",
+        "#",
+        "#Fields:",
+        "\"",
+        "[",
+        "2024-01-01",
+        "<1>",
+        "<999999>x",
+        "Jan  1 00:00:00",
+        "é \u{0} \"é",
+        "2024-01-01 00:00:00 ä ö ü",
+    ] {
+        let _ = p.parse_line(l);
+        let _ = sniff(&[l]);
+    }
+    let long = "x ".repeat(40_000);
+    assert_eq!(rej(&mut p, &long).reason, RejectReason::TooLong);
+}

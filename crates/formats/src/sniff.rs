@@ -1,0 +1,104 @@
+//! Guesses the format of an input from its first lines.
+//!
+//! Each format family scores the sample itself ([`crate::squid::sniff`],
+//! [`crate::elff::sniff`], [`crate::ifilter::sniff`]: the percentage of
+//! non-blank, non-comment lines its best layout parses). [`sniff`] takes
+//! the highest score. On a tie it prefers the more specific format: one
+//! recognised from a header (`#Fields:`) over a headerless preset, a preset
+//! with many fixed columns over a loose layout, `combined` over `common`.
+//! A score under 50 % is never accepted. Custom layouts (Squid `logformat`,
+//! i-FILTER mapping) need configuration and are never guessed.
+//!
+//! ```
+//! use kensa_formats::sniff::sniff;
+//! use kensa_model::SourceFormat;
+//! let lines = ["1700000000.000      5 192.0.2.1 TCP_MISS/200 512 GET http://a.example/ - HIER_DIRECT/192.0.2.2 text/html"];
+//! assert_eq!(sniff(&lines).unwrap().format, SourceFormat::SquidNative);
+//! assert!(sniff(&["hello world"]).is_none());
+//! ```
+
+use kensa_model::SourceFormat;
+
+/// How many lines the sniffer wants to see.
+pub const SNIFF_LINES: usize = 32;
+
+/// The lowest score the sniffer accepts.
+pub const MIN_CONFIDENCE: u32 = 50;
+
+/// The sniffer's verdict on one input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sniffed {
+    /// The format that fits best.
+    pub format: SourceFormat,
+    /// How many of the non-blank sample lines it parsed (0–100).
+    pub confidence: u32,
+}
+
+/// Tie-break rank: higher = more specific (fewer inputs could fit it by chance).
+fn specificity(f: SourceFormat) -> u8 {
+    use SourceFormat as F;
+    match f {
+        F::ProxySgElff => 10,
+        F::W3c => 9,
+        F::ProxySgBcreportermainV1 => 8,
+        F::IfilterV10Access => 7,
+        F::ProxySgMain => 6,
+        F::IfilterDspaAccess => 6,
+        F::IfilterBlock => 5,
+        F::SquidCombined => 4,
+        F::SquidCommon => 3,
+        F::SquidNative => 3,
+        F::SquidCustom | F::IfilterCustom | F::Pcap => 0,
+    }
+}
+
+/// Picks the best-fitting format for the sample `lines`, or `None` if no
+/// format parses at least half of them.
+pub fn sniff(lines: &[&str]) -> Option<Sniffed> {
+    let candidates = [
+        crate::squid::sniff(lines),
+        crate::elff::sniff(lines),
+        crate::ifilter::sniff(lines),
+    ];
+    best_of(candidates.into_iter().flatten())
+}
+
+fn best_of(candidates: impl IntoIterator<Item = (SourceFormat, u32)>) -> Option<Sniffed> {
+    let mut best: Option<Sniffed> = None;
+    for (format, confidence) in candidates {
+        let confidence = confidence.min(100);
+        if confidence < MIN_CONFIDENCE {
+            continue;
+        }
+        let better = match &best {
+            None => true,
+            Some(b) => {
+                confidence > b.confidence
+                    || (confidence == b.confidence && specificity(format) > specificity(b.format))
+            }
+        };
+        if better {
+            best = Some(Sniffed { format, confidence });
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SourceFormat as F;
+
+    #[test]
+    fn ties_prefer_the_specific_format_and_low_scores_lose() {
+        let s = best_of([(F::SquidNative, 80), (F::ProxySgMain, 80)]).unwrap();
+        assert_eq!(s.format, F::ProxySgMain);
+        let s = best_of([(F::ProxySgElff, 90), (F::SquidCombined, 100)]).unwrap();
+        assert_eq!((s.format, s.confidence), (F::SquidCombined, 100));
+        let s = best_of([(F::SquidCommon, 70), (F::SquidCombined, 70)]).unwrap();
+        assert_eq!(s.format, F::SquidCombined);
+        assert_eq!(best_of([(F::SquidNative, 49), (F::IfilterBlock, 10)]), None);
+        assert_eq!(best_of([(F::W3c, 250)]).unwrap().confidence, 100);
+        assert_eq!(best_of([]), None);
+    }
+}

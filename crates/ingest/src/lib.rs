@@ -1,0 +1,414 @@
+//! # kensa-ingest
+//!
+//! Turns what the customer handed over into rows of a kensa case. The
+//! caller names inputs (files, directories, globs, `-`); this crate
+//! resolves them ([`source::expand_inputs`]), skips what the case already
+//! holds, opens each with transparent decompression and tar unpacking,
+//! sniffs its format, parses it in parallel ([`pipeline`]) and commits it
+//! with the case's all-or-nothing protocol.
+//!
+//! A bad line never stops an input: it is counted by reason with samples.
+//! An input that cannot be read at all is reported with the reason and the
+//! run goes on with the next one.
+#![deny(missing_docs)]
+
+pub mod pipeline;
+pub mod source;
+
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
+
+use kensa_formats::ParseOptions;
+use kensa_formats::sniff::{SNIFF_LINES, sniff};
+use kensa_model::SourceFormat;
+use kensa_store::schema::Provenance;
+use kensa_store::{Case, InputResult, StoreError};
+use serde::Serialize;
+
+pub use pipeline::Enrich;
+use source::{Compression, InputSpec, decompress, hashing, is_pcap, is_tar, quick_hash};
+
+/// How to ingest.
+#[derive(Clone, Default)]
+pub struct IngestOptions {
+    /// Force a format instead of sniffing.
+    pub format: Option<SourceFormat>,
+    /// Parser options (time zone, year, custom layouts).
+    pub parse: ParseOptions,
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    /// Per-record enrichment.
+    pub enricher: Option<Arc<dyn Enrich>>,
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputOutcome {
+    /// Display path (archive members as `archive!member`).
+    pub path: String,
+    /// `ingested`, `already_ingested`, `duplicate`, `empty`, `failed`.
+    pub status: &'static str,
+    /// Manifest id, when the input was recorded.
+    pub input_id: Option<i64>,
+    /// Format used.
+    pub format: Option<String>,
+    /// Whether the format was sniffed (else forced).
+    pub sniffed: bool,
+    /// Sniffer confidence 0–100.
+    pub confidence: Option<u32>,
+    /// Compression found.
+    pub compression: &'static str,
+    /// Bytes read as stored.
+    pub bytes: u64,
+    /// Rows written.
+    pub rows: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Header/comment/blank lines.
+    pub skipped: u64,
+    /// Reject counts by reason.
+    pub reject_counts: std::collections::BTreeMap<String, u64>,
+    /// Why it failed, or a warning (e.g. truncated compressed stream).
+    pub message: Option<String>,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
+impl InputOutcome {
+    fn new(path: String) -> Self {
+        InputOutcome {
+            path,
+            status: "failed",
+            input_id: None,
+            format: None,
+            sniffed: false,
+            confidence: None,
+            compression: "none",
+            bytes: 0,
+            rows: 0,
+            rejected: 0,
+            skipped: 0,
+            reject_counts: Default::default(),
+            message: None,
+            seconds: 0.0,
+        }
+    }
+}
+
+/// Receives progress events (the CLI draws bars from them).
+pub trait ProgressSink: Sync {
+    /// An input is about to be read; `counter` counts its raw bytes read.
+    fn started(&self, _path: &str, _size: Option<u64>, _counter: Arc<AtomicU64>) {}
+    /// An input is finished.
+    fn finished(&self, _outcome: &InputOutcome) {}
+}
+
+/// A sink that ignores everything.
+pub struct NoProgress;
+impl ProgressSink for NoProgress {}
+
+/// Ingests every input into `case` within run `run_id`.
+pub fn ingest(
+    case: &mut Case,
+    run_id: i64,
+    specs: &[InputSpec],
+    opts: &IngestOptions,
+    sink: &dyn ProgressSink,
+) -> Result<Vec<InputOutcome>, StoreError> {
+    let mut out = Vec::new();
+    for spec in specs {
+        ingest_one(case, run_id, spec, opts, sink, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn ingest_one(
+    case: &mut Case,
+    run_id: i64,
+    spec: &InputSpec,
+    opts: &IngestOptions,
+    sink: &dyn ProgressSink,
+    out: &mut Vec<InputOutcome>,
+) -> Result<(), StoreError> {
+    let display = spec.display();
+    let t0 = Instant::now();
+    let (quick, size) = match spec {
+        InputSpec::File(p) => match quick_hash(p) {
+            Ok((q, s)) => (q, Some(s)),
+            Err(e) => {
+                let mut o = InputOutcome::new(display.clone());
+                o.message = Some(format!("cannot read: {e}"));
+                sink.finished(&o);
+                out.push(o);
+                return Ok(());
+            }
+        },
+        InputSpec::Stdin => (format!("stdin-{}", chrono_like_now()), None),
+    };
+    if let Some(id) = case.done_by_quick_hash(&quick)? {
+        let mut o = InputOutcome::new(display);
+        o.status = "already_ingested";
+        o.input_id = Some(id);
+        o.message = Some(format!("same content as input {id}, already in the case"));
+        sink.finished(&o);
+        out.push(o);
+        return Ok(());
+    }
+    let counter = Arc::new(AtomicU64::new(0));
+    sink.started(&display, size, counter.clone());
+    let raw: Box<dyn Read + Send> = match spec {
+        InputSpec::File(p) => match std::fs::File::open(p) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                let mut o = InputOutcome::new(display);
+                o.message = Some(format!("cannot open: {e}"));
+                sink.finished(&o);
+                out.push(o);
+                return Ok(());
+            }
+        },
+        InputSpec::Stdin => Box::new(std::io::stdin()),
+    };
+    let (hashed, slot) = hashing(raw, counter.clone());
+    let (mut rd, comp) = match decompress(hashed) {
+        Ok(x) => x,
+        Err(e) => {
+            let mut o = InputOutcome::new(display);
+            o.message = Some(format!("cannot read: {e}"));
+            sink.finished(&o);
+            out.push(o);
+            return Ok(());
+        }
+    };
+    let head = match rd.fill_buf() {
+        Ok(h) => h.to_vec(),
+        Err(e) => {
+            let mut o = InputOutcome::new(display);
+            o.compression = comp.as_str();
+            o.message = Some(format!("cannot decompress ({}): {e}", comp.as_str()));
+            sink.finished(&o);
+            out.push(o);
+            return Ok(());
+        }
+    };
+    if is_tar(&head) {
+        let mut ar = tar::Archive::new(rd);
+        let entries = match ar.entries() {
+            Ok(e) => e,
+            Err(e) => {
+                let mut o = InputOutcome::new(display);
+                o.message = Some(format!("bad tar archive: {e}"));
+                sink.finished(&o);
+                out.push(o);
+                return Ok(());
+            }
+        };
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let mut o = InputOutcome::new(format!("{display}!?"));
+                    o.message = Some(format!("bad tar entry (archive truncated?): {e}"));
+                    sink.finished(&o);
+                    out.push(o);
+                    break;
+                }
+            };
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let name = entry.path().map(|p| p.display().to_string()).unwrap_or_else(|_| "?".into());
+            let member = format!("{display}!{name}");
+            let msize = entry.header().size().ok();
+            let mquick = blake3::hash(format!("{quick}\0{name}\0{msize:?}").as_bytes()).to_hex().to_string();
+            if let Some(id) = case.done_by_quick_hash(&mquick)? {
+                let mut o = InputOutcome::new(member);
+                o.status = "already_ingested";
+                o.input_id = Some(id);
+                sink.finished(&o);
+                out.push(o);
+                continue;
+            }
+            let mcounter = Arc::new(AtomicU64::new(0));
+            let (mh, mslot) = hashing(&mut entry, mcounter);
+            // Members may themselves be compressed (logs.tar of .gz files).
+            let o = match decompress(mh) {
+                Ok((mrd, mcomp)) => {
+                    let mut o = ingest_stream(case, run_id, mrd, &member, msize, &mquick, mslot, opts, t0)?;
+                    if o.compression == "none" {
+                        o.compression = mcomp.as_str();
+                    }
+                    o
+                }
+                Err(e) => {
+                    let mut o = InputOutcome::new(member);
+                    o.message = Some(format!("cannot read member: {e}"));
+                    o
+                }
+            };
+            sink.finished(&o);
+            out.push(o);
+        }
+        return Ok(());
+    }
+    if is_pcap(&head) {
+        let mut o = InputOutcome::new(display);
+        o.compression = comp.as_str();
+        o.message = Some("packet capture: pcap/pcapng ingestion is not available in this build yet; input skipped".into());
+        sink.finished(&o);
+        out.push(o);
+        return Ok(());
+    }
+    let mut o = ingest_stream(case, run_id, rd, &display, size, &quick, slot, opts, t0)?;
+    o.compression = comp.as_str();
+    o.bytes = counter.load(std::sync::atomic::Ordering::Relaxed);
+    sink.finished(&o);
+    out.push(o);
+    Ok(())
+}
+
+fn chrono_like_now() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+/// Sniffs, parses and commits one decompressed stream.
+#[allow(clippy::too_many_arguments)]
+fn ingest_stream<R: std::io::BufRead + Send>(
+    case: &mut Case,
+    run_id: i64,
+    mut rd: R,
+    display: &str,
+    size: Option<u64>,
+    quick: &str,
+    slot: source::HashSlot,
+    opts: &IngestOptions,
+    t0: Instant,
+) -> Result<InputOutcome, StoreError> {
+    let mut o = InputOutcome::new(display.to_string());
+    // Read a head for sniffing, then put it back in front of the stream.
+    let mut head = Vec::with_capacity(64 * 1024);
+    let head_err = (&mut rd).take(64 * 1024).read_to_end(&mut head).err();
+    let (format, confidence) = match opts.format {
+        Some(f) => (f, None),
+        None => {
+            let text = String::from_utf8_lossy(&head);
+            let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(SNIFF_LINES).collect();
+            // The last line of the head may be cut in the middle.
+            if head.len() == 64 * 1024 && lines.len() > 1 {
+                lines.pop();
+            }
+            match sniff(&lines) {
+                Some(s) => (s.format, Some(s.confidence)),
+                None => {
+                    o.message = Some(if head.is_empty() {
+                        "empty input".to_string()
+                    } else if head.iter().take(4096).filter(|b| **b == 0 || (**b < 9)).count() > 16 {
+                        "binary data, not a text log (unknown format)".to_string()
+                    } else {
+                        let first = lines.first().map(|l| l.chars().take(120).collect::<String>()).unwrap_or_default();
+                        format!(
+                            "unknown format: no supported log format fits the first lines (first: {:?}); name it with --format",
+                            first
+                        )
+                    });
+                    if head.is_empty() {
+                        o.status = "empty";
+                    }
+                    o.seconds = t0.elapsed().as_secs_f64();
+                    return Ok(o);
+                }
+            }
+        }
+    };
+    o.format = Some(format.as_str().to_string());
+    o.sniffed = opts.format.is_none();
+    o.confidence = confidence;
+    let id = {
+        let staging_token = format!("in-{}-{}", std::process::id(), chrono_like_now());
+        let staging = case.new_staging_dir(&staging_token)?;
+        let id = case.begin_input(run_id, display, size, quick, &staging)?;
+        (id, staging)
+    };
+    let (input_id, staging) = id;
+    o.input_id = Some(input_id);
+    let prov = Provenance { format: format.as_str(), file: display, input_id };
+    let mut chained = std::io::Cursor::new(head).chain(rd);
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    } else {
+        opts.threads
+    };
+    let res = pipeline::run_lines(&mut chained, format, &opts.parse, &staging, &prov, threads, opts.enricher.as_deref());
+    drop(chained);
+    let content_hash = slot.lock().ok().and_then(|s| s.clone()).unwrap_or_default();
+    let res = match res {
+        Ok(r) => r,
+        Err(pipeline::PipelineError::Store(e)) => return Err(e),
+        Err(e) => {
+            case.fail_input(input_id, &e.to_string(), None)?;
+            let _ = std::fs::remove_dir_all(&staging);
+            o.message = Some(e.to_string());
+            o.seconds = t0.elapsed().as_secs_f64();
+            return Ok(o);
+        }
+    };
+    o.rows = res.rows;
+    o.rejected = res.rejected;
+    o.skipped = res.skipped;
+    o.reject_counts = res.reject_counts.clone();
+    if let Some(f) = res.format {
+        o.format = Some(f.as_str().to_string());
+    }
+    let read_error = res.read_error.clone().or(head_err.map(|e| e.to_string()));
+    let ir = InputResult {
+        content_hash: content_hash.clone(),
+        format: o.format.clone(),
+        sniff_confidence: confidence,
+        rows: res.rows,
+        rejected: res.rejected,
+        first_ts: res.first_ts,
+        last_ts: res.last_ts,
+        reject_counts: res.reject_counts,
+        reject_samples: res.reject_samples,
+        parts: res.parts,
+    };
+    if let Some(dup) = case.done_by_content_hash(&content_hash)? {
+        case.skip_input(input_id, &content_hash, dup)?;
+        let _ = std::fs::remove_dir_all(&staging);
+        o.status = "duplicate";
+        o.rows = 0;
+        o.message = Some(format!("same content as input {dup}, already in the case"));
+    } else if res.rows == 0 && res.rejected > 0 {
+        let first = ir.reject_samples.first().map(|s| format!(" (line {}: {})", s.line, s.detail)).unwrap_or_default();
+        let msg = format!(
+            "no line could be read as {}: {} rejected{first}; is the format right? (use --format)",
+            format.as_str(),
+            res.rejected
+        );
+        case.fail_input(input_id, &msg, Some(&ir))?;
+        let _ = std::fs::remove_dir_all(&staging);
+        o.message = Some(msg);
+    } else {
+        case.commit_input(input_id, &ir)?;
+        let _ = std::fs::remove_dir_all(&staging);
+        o.status = if res.rows == 0 { "empty" } else { "ingested" };
+        if let Some(e) = read_error {
+            let msg = format!("input ended early: {e}; {} rows before the error were kept", res.rows);
+            case.db().execute("UPDATE inputs SET error=?2 WHERE id=?1", rusqlite_params(input_id, &msg))?;
+            o.message = Some(msg);
+        }
+    }
+    o.seconds = t0.elapsed().as_secs_f64();
+    Ok(o)
+}
+
+fn rusqlite_params(id: i64, msg: &str) -> (i64, String) {
+    (id, msg.to_string())
+}
+
+/// Whether a compression name denotes a compressed input.
+pub fn is_compressed(c: Compression) -> bool {
+    c != Compression::None
+}

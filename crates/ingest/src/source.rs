@@ -1,0 +1,327 @@
+//! Input discovery and opening: paths, directories, globs and stdin;
+//! transparent decompression (gzip incl. multi-member, bzip2, zstd, xz) and
+//! tar archives, recognised by their magic bytes rather than their names.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// One thing the user named, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSpec {
+    /// A regular file.
+    File(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+impl InputSpec {
+    /// How the input is shown to the user and stored in the manifest.
+    pub fn display(&self) -> String {
+        match self {
+            InputSpec::File(p) => p.display().to_string(),
+            InputSpec::Stdin => "-".to_string(),
+        }
+    }
+}
+
+/// A user argument that named nothing readable.
+#[derive(Debug, Clone)]
+pub struct BadArg {
+    /// The argument as given.
+    pub arg: String,
+    /// Why it resolved to nothing.
+    pub reason: String,
+}
+
+/// Expands user arguments: files as they are, directories recursively
+/// (sorted, hidden files skipped), glob patterns, `-` for stdin. Arguments
+/// that match nothing are returned separately so the caller can report them.
+pub fn expand_inputs(args: &[String]) -> (Vec<InputSpec>, Vec<BadArg>) {
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for a in args {
+        if a == "-" {
+            out.push(InputSpec::Stdin);
+            continue;
+        }
+        let p = Path::new(a);
+        if p.is_dir() {
+            let before = out.len();
+            walk_dir(p, &mut out, &mut bad);
+            if out.len() == before {
+                bad.push(BadArg { arg: a.clone(), reason: "directory holds no files".into() });
+            }
+        } else if p.exists() {
+            out.push(InputSpec::File(p.to_path_buf()));
+        } else if a.contains(['*', '?', '[']) {
+            match glob::glob(a) {
+                Ok(paths) => {
+                    let mut n = 0;
+                    for e in paths {
+                        match e {
+                            Ok(p) if p.is_dir() => walk_dir(&p, &mut out, &mut bad),
+                            Ok(p) => out.push(InputSpec::File(p)),
+                            Err(e) => bad.push(BadArg { arg: e.path().display().to_string(), reason: e.error().to_string() }),
+                        }
+                        n += 1;
+                    }
+                    if n == 0 {
+                        bad.push(BadArg { arg: a.clone(), reason: "pattern matches no file".into() });
+                    }
+                }
+                Err(e) => bad.push(BadArg { arg: a.clone(), reason: format!("bad pattern: {e}") }),
+            }
+        } else {
+            bad.push(BadArg { arg: a.clone(), reason: "no such file or directory".into() });
+        }
+    }
+    (out, bad)
+}
+
+fn walk_dir(dir: &Path, out: &mut Vec<InputSpec>, bad: &mut Vec<BadArg>) {
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) => {
+            bad.push(BadArg { arg: dir.display().to_string(), reason: e.to_string() });
+            return;
+        }
+    };
+    entries.sort();
+    for p in entries {
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if p.is_dir() {
+            walk_dir(&p, out, bad);
+        } else if p.is_file() {
+            out.push(InputSpec::File(p));
+        }
+    }
+}
+
+/// Compression recognised from magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// gzip (multi-member streams are read to the end).
+    Gzip,
+    /// bzip2.
+    Bzip2,
+    /// Zstandard.
+    Zstd,
+    /// xz / LZMA2.
+    Xz,
+}
+
+impl Compression {
+    /// Recognises a compression from the first bytes of a stream.
+    pub fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(b"BZh") && head.len() > 3 && head[3].is_ascii_digit() {
+            Compression::Bzip2
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+            Compression::Xz
+        } else {
+            Compression::None
+        }
+    }
+
+    /// Name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Bzip2 => "bzip2",
+            Compression::Zstd => "zstd",
+            Compression::Xz => "xz",
+        }
+    }
+}
+
+/// Counts and hashes the raw (possibly compressed) bytes as they are read.
+pub struct CountingHasher<R> {
+    inner: R,
+    hasher: blake3::Hasher,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> CountingHasher<R> {
+    /// Wraps `inner`, adding every byte read to `counter`.
+    pub fn new(inner: R, counter: Arc<AtomicU64>) -> Self {
+        CountingHasher { inner, hasher: blake3::Hasher::new(), read: counter }
+    }
+}
+
+impl<R: Read> Read for CountingHasher<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// A shareable handle to the final hash of a [`CountingHasher`] (filled when
+/// the reader is dropped).
+pub type HashSlot = Arc<std::sync::Mutex<Option<String>>>;
+
+/// Like [`CountingHasher`] but publishes its hash into a slot on drop, so the
+/// hash is available after a decompressor that owns it is gone.
+pub struct HashOnDrop<R: Read> {
+    inner: CountingHasher<R>,
+    slot: HashSlot,
+}
+
+impl<R: Read> Read for HashOnDrop<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Read> Drop for HashOnDrop<R> {
+    fn drop(&mut self) {
+        // Drain what the decompressor did not read (trailing garbage,
+        // padding) so the hash covers the whole input.
+        let mut sink = [0u8; 64 * 1024];
+        while let Ok(n) = self.inner.read(&mut sink) {
+            if n == 0 {
+                break;
+            }
+        }
+        let h = self.inner.hasher.finalize().to_hex().to_string();
+        if let Ok(mut s) = self.slot.lock() {
+            *s = Some(h);
+        }
+    }
+}
+
+/// Wraps a raw reader so that its bytes are counted into `counter` and its
+/// blake3 hash lands in the returned slot when the reader is dropped.
+pub fn hashing<R: Read>(inner: R, counter: Arc<AtomicU64>) -> (HashOnDrop<R>, HashSlot) {
+    let slot: HashSlot = Arc::new(std::sync::Mutex::new(None));
+    (HashOnDrop { inner: CountingHasher::new(inner, counter), slot: slot.clone() }, slot)
+}
+
+/// Opens a decompressing reader over `raw`, choosing the codec from the
+/// first bytes. Returns the codec used.
+pub fn decompress<'a, R: Read + Send + 'a>(raw: R) -> io::Result<(Box<dyn BufRead + Send + 'a>, Compression)> {
+    let mut br = BufReader::with_capacity(256 * 1024, raw);
+    let head = br.fill_buf()?;
+    let c = Compression::sniff(head);
+    let r: Box<dyn BufRead + Send + 'a> = match c {
+        Compression::None => Box::new(br),
+        Compression::Gzip => Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(br))),
+        Compression::Bzip2 => Box::new(BufReader::with_capacity(1 << 20, bzip2::bufread::MultiBzDecoder::new(br))),
+        Compression::Zstd => Box::new(BufReader::with_capacity(1 << 20, zstd::stream::read::Decoder::with_buffer(br)?)),
+        Compression::Xz => Box::new(BufReader::with_capacity(
+            1 << 20,
+            liblzma::bufread::XzDecoder::new_multi_decoder(br),
+        )),
+    };
+    Ok((r, c))
+}
+
+/// Whether a (decompressed) stream starts with a tar header.
+pub fn is_tar(head: &[u8]) -> bool {
+    head.len() >= 262 && &head[257..262] == b"ustar"
+}
+
+/// Whether a (decompressed) stream starts like a packet capture.
+pub fn is_pcap(head: &[u8]) -> bool {
+    matches!(
+        head.get(..4),
+        Some([0xd4, 0xc3, 0xb2, 0xa1])
+            | Some([0xa1, 0xb2, 0xc3, 0xd4])
+            | Some([0x4d, 0x3c, 0xb2, 0xa1])
+            | Some([0xa1, 0xb2, 0x3c, 0x4d])
+            | Some([0x0a, 0x0d, 0x0d, 0x0a])
+    )
+}
+
+/// A cheap identity of a file for "already ingested?" checks before reading
+/// it whole: blake3 over its size and its first and last 64 KiB.
+pub fn quick_hash(path: &Path) -> io::Result<(String, u64)> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path)?;
+    let size = f.metadata()?.len();
+    let mut h = blake3::Hasher::new();
+    h.update(&size.to_le_bytes());
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = read_full(&mut f, &mut buf)?;
+    h.update(&buf[..n]);
+    if size > 128 * 1024 {
+        f.seek(SeekFrom::Start(size - 64 * 1024))?;
+        let n = read_full(&mut f, &mut buf)?;
+        h.update(&buf[..n]);
+    }
+    Ok((h.finalize().to_hex().to_string(), size))
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn sniffs_compression() {
+        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8]), Compression::Gzip);
+        assert_eq!(Compression::sniff(b"BZh9"), Compression::Bzip2);
+        assert_eq!(Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(Compression::sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0]), Compression::Xz);
+        assert_eq!(Compression::sniff(b"1700000000.000"), Compression::None);
+    }
+
+    #[test]
+    fn multi_member_gzip_reads_all_members() {
+        let mut data = Vec::new();
+        for part in ["a\n", "b\n"] {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(part.as_bytes()).unwrap();
+            data.extend(e.finish().unwrap());
+        }
+        let (mut r, c) = decompress(&data[..]).unwrap();
+        assert_eq!(c, Compression::Gzip);
+        let mut s = String::new();
+        r.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "a\nb\n");
+    }
+
+    #[test]
+    fn expands_dirs_globs_and_reports_missing() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("sub")).unwrap();
+        std::fs::write(d.path().join("a.log"), "x").unwrap();
+        std::fs::write(d.path().join("sub/b.log"), "y").unwrap();
+        std::fs::write(d.path().join(".hidden"), "z").unwrap();
+        let (ins, bad) = expand_inputs(&[d.path().display().to_string()]);
+        assert_eq!(ins.len(), 2);
+        assert!(bad.is_empty());
+        let pat = format!("{}/*.log", d.path().display());
+        let (ins, _) = expand_inputs(&[pat, "/nonexistent/x".into(), "-".into()]);
+        assert_eq!(ins.len(), 2);
+        assert_eq!(ins[1], InputSpec::Stdin);
+        let (_, bad) = expand_inputs(&["/nonexistent/x".into()]);
+        assert_eq!(bad.len(), 1);
+    }
+}

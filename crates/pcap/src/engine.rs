@@ -1,0 +1,1200 @@
+//! The flow engine: decoded packets → bidirectional flows, with per-direction
+//! TCP reassembly feeding the application parsers.
+//!
+//! Memory is bounded by [`EngineConfig::max_flows`] (oldest-idle flows are
+//! evicted in bulk and counted), the per-direction reassembly window, and the
+//! per-flow packet-reference budget.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::decode::{DecodeStats, Decoded, Skip, decode, ipproto, slice_link, tcpflag};
+use crate::defrag::{DefragConfig, DefragStats, Defragmenter, fragment_of};
+use crate::quic::{self, QuicState};
+use crate::reader::Packet;
+use crate::reader::linktype;
+use crate::ssh::{SshRecord, SshState};
+use crate::tls::TlsRecord;
+use crate::tls::TlsState;
+use crate::{dns, http, ident};
+
+/// Engine settings. Defaults are chosen for a week of egress traffic on a
+/// workstation (see each field).
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// TCP idle timeout (ns). 300 s: longer than typical keep-alives.
+    pub tcp_idle_ns: i64,
+    /// Idle timeout for a TCP flow that saw FIN from both sides or RST (ns). 15 s.
+    pub tcp_closed_ns: i64,
+    /// UDP/ICMP/other idle timeout (ns). 60 s (DNS and QUIC idle quickly).
+    pub udp_idle_ns: i64,
+    /// Active timeout: a flow older than this is emitted and restarted (ns). 1 h,
+    /// so week-long tunnels become hourly records.
+    pub active_ns: i64,
+    /// Maximum live flows; above it, the 10 % least recently seen are evicted.
+    pub max_flows: usize,
+    /// Reassembly window per direction (bytes kept unconsumed). 64 KiB.
+    pub reassembly_window: usize,
+    /// Maximum out-of-order segments held per direction.
+    pub max_ooo_segments: usize,
+    /// Bytes of compact packet references kept per flow (≈ 3–4 bytes/packet;
+    /// 16 KiB ≈ the first 4 000+ packets).
+    pub max_ref_bytes: usize,
+    /// Reassembly bytes held across all flows; above it, flows stop
+    /// payload parsing (counted in `buffer_budget_drops`). 512 MiB.
+    pub max_buffer_bytes: usize,
+    /// Index of the capture file being processed (goes into packet refs).
+    pub file_index: u32,
+    /// IP fragment reassembly limits.
+    pub defrag: DefragConfig,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            tcp_idle_ns: 300_000_000_000,
+            tcp_closed_ns: 15_000_000_000,
+            udp_idle_ns: 60_000_000_000,
+            active_ns: 3_600_000_000_000,
+            max_flows: 1_000_000,
+            reassembly_window: 64 * 1024,
+            max_ooo_segments: 32,
+            max_ref_bytes: 16 * 1024,
+            max_buffer_bytes: 512 << 20,
+            file_index: 0,
+            defrag: DefragConfig::default(),
+        }
+    }
+}
+
+/// Why a flow record was emitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// Idle timeout.
+    Idle,
+    /// Active timeout (the flow continues in a new record).
+    Active,
+    /// Evicted by the memory cap.
+    Evicted,
+    /// Still open when the capture ended.
+    EndOfCapture,
+}
+
+/// How client and server were told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Orientation {
+    /// By a SYN (or SYN-ACK).
+    Syn,
+    /// By a well-known / lower port.
+    Port,
+    /// The first packet's sender is the client.
+    FirstPacket,
+}
+
+/// Protocol identified from payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AppProto {
+    /// No payload seen, or unrecognised.
+    #[default]
+    Unknown,
+    /// TLS.
+    Tls,
+    /// HTTP/1.x.
+    Http,
+    /// DNS.
+    Dns,
+    /// SSH.
+    Ssh,
+    /// QUIC (IETF v1/v2/drafts, Initial decrypted).
+    Quic,
+}
+
+/// One finished flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlowRecord {
+    /// Stable id: hash of (proto, client, server, first timestamp).
+    pub flow_id: u64,
+    /// First packet (ns since epoch).
+    pub first_ts_ns: i64,
+    /// Last packet.
+    pub last_ts_ns: i64,
+    /// IP protocol.
+    pub proto: u8,
+    /// Client address.
+    pub client_ip: IpAddr,
+    /// Client port (ICMP: 0).
+    pub client_port: u16,
+    /// Server address.
+    pub server_ip: IpAddr,
+    /// Server port (ICMP: 0).
+    pub server_port: u16,
+    /// How the orientation was decided.
+    pub orientation: Orientation,
+    /// Packets client → server.
+    pub pkts_c2s: u64,
+    /// IP bytes (wire lengths) client → server.
+    pub bytes_c2s: u64,
+    /// Transport payload bytes client → server.
+    pub payload_c2s: u64,
+    /// Packets server → client.
+    pub pkts_s2c: u64,
+    /// IP bytes server → client.
+    pub bytes_s2c: u64,
+    /// Transport payload bytes server → client.
+    pub payload_s2c: u64,
+    /// OR of TCP flags sent by the client.
+    pub tcp_flags_c2s: u8,
+    /// OR of TCP flags sent by the server.
+    pub tcp_flags_s2c: u8,
+    /// Zeek-style history (upper case = client): S SYN, H SYN-ACK, A ACK,
+    /// D data, F FIN, R RST; each letter once, in order of first sight.
+    pub history: String,
+    /// Why the record was emitted.
+    pub end_reason: EndReason,
+    /// Protocol identified from payload.
+    pub app_proto: AppProto,
+    /// Port/protocol mismatch (e.g. `non_http_on_80`), if any.
+    pub port_mismatch: Option<&'static str>,
+    /// Packets cut by the snaplen.
+    pub snaplen_cut: u32,
+    /// TCP sequence gaps (lost or out-of-window data) per flow.
+    pub reassembly_gaps: u32,
+    /// Tunnel layers removed to reach this flow.
+    pub tunnel_depth: u8,
+    /// Compact packet references: see [`PacketRefs`].
+    pub packet_refs: PacketRefs,
+}
+
+/// Compact list of (file index, file offset) for a flow's packets: varint
+/// pairs (file index, offset delta from the previous packet of the same
+/// file). Capped per flow; `truncated` counts packets not recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PacketRefs {
+    /// Encoded bytes.
+    pub bytes: Vec<u8>,
+    /// Packets recorded.
+    pub count: u32,
+    /// Packets past the cap (not recorded).
+    pub truncated: u32,
+    #[serde(skip)]
+    last: Option<(u32, u64)>,
+}
+
+fn put_varint(v: &mut Vec<u8>, mut x: u64) {
+    while x >= 0x80 {
+        v.push((x as u8) | 0x80);
+        x >>= 7;
+    }
+    v.push(x as u8);
+}
+
+fn get_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut x = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(*pos)?;
+        *pos += 1;
+        x |= ((byte & 0x7f) as u64) << shift;
+        if byte & 0x80 == 0 {
+            return Some(x);
+        }
+    }
+    None
+}
+
+impl PacketRefs {
+    fn push(&mut self, file: u32, offset: u64, cap: usize) {
+        if self.bytes.len() + 20 > cap {
+            self.truncated += 1;
+            return;
+        }
+        let delta = match self.last {
+            Some((f, o)) if f == file && offset >= o => offset - o,
+            _ => offset,
+        };
+        put_varint(&mut self.bytes, file as u64);
+        put_varint(&mut self.bytes, delta);
+        self.last = Some((file, offset));
+        self.count += 1;
+    }
+
+    /// Decode to (file index, byte offset) pairs.
+    pub fn decode(&self) -> Vec<(u32, u64)> {
+        let mut out = Vec::with_capacity(self.count as usize);
+        let mut pos = 0;
+        let mut last: Option<(u32, u64)> = None;
+        while pos < self.bytes.len() {
+            let (Some(f), Some(d)) = (
+                get_varint(&self.bytes, &mut pos),
+                get_varint(&self.bytes, &mut pos),
+            ) else {
+                break;
+            };
+            let f = f as u32;
+            let off = match last {
+                Some((lf, lo)) if lf == f => lo + d,
+                _ => d,
+            };
+            out.push((f, off));
+            last = Some((f, off));
+        }
+        out
+    }
+}
+
+/// Everything the engine skipped or dropped, plus totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EngineStats {
+    /// Packets given to [`Engine::process`].
+    pub packets: u64,
+    /// Captured bytes given to the engine.
+    pub bytes: u64,
+    /// Decoder outcomes (reassembled datagrams are decoded and counted again).
+    pub decode: DecodeStats,
+    /// IP fragment reassembly.
+    pub defrag: DefragStats,
+    /// Flows created.
+    pub flows_created: u64,
+    /// Flows emitted by idle timeout.
+    pub flows_idle: u64,
+    /// Flows split by the active timeout.
+    pub flows_active: u64,
+    /// Flows evicted by the memory cap.
+    pub flows_evicted: u64,
+    /// Flows open at the end.
+    pub flows_end_of_capture: u64,
+    /// Packets older than the engine clock by more than the idle timeout.
+    pub out_of_order_packets: u64,
+    /// Out-of-order TCP segments dropped (over the per-direction limit).
+    pub ooo_dropped: u64,
+    /// Bytes dropped because the reassembly window was full.
+    pub window_overflow_bytes: u64,
+    /// Malformed TLS messages.
+    pub tls_malformed: u64,
+    /// Malformed DNS messages on port 53 / DNS flows.
+    pub dns_malformed: u64,
+    /// Malformed HTTP heads.
+    pub http_malformed: u64,
+    /// QUIC Initial packets that did not decrypt.
+    pub quic_undecryptable: u64,
+    /// Payload segments not reassembled because the global buffer budget was full.
+    pub buffer_budget_drops: u64,
+}
+
+/// Engine output.
+#[derive(Debug, Default)]
+pub struct EngineOutput {
+    /// Finished flows.
+    pub flows: Vec<FlowRecord>,
+    /// TLS handshakes.
+    pub tls: Vec<TlsRecord>,
+    /// DNS messages.
+    pub dns: Vec<dns::DnsRecord>,
+    /// HTTP transactions.
+    pub http: Vec<http::HttpRecord>,
+    /// SSH connections.
+    pub ssh: Vec<SshRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FlowKey {
+    proto: u8,
+    a: IpAddr,
+    ap: u16,
+    b: IpAddr,
+    bp: u16,
+}
+
+impl FlowKey {
+    /// Canonical key and whether `src` is the `a` side.
+    fn new(d: &Decoded<'_>) -> (FlowKey, bool) {
+        let (sport, dport) = match d.proto {
+            // ICMP: type/code are not a conversation key.
+            ipproto::ICMP | ipproto::ICMPV6 => (0, 0),
+            _ => (d.sport, d.dport),
+        };
+        if (d.src, sport) <= (d.dst, dport) {
+            (
+                FlowKey {
+                    proto: d.proto,
+                    a: d.src,
+                    ap: sport,
+                    b: d.dst,
+                    bp: dport,
+                },
+                true,
+            )
+        } else {
+            (
+                FlowKey {
+                    proto: d.proto,
+                    a: d.dst,
+                    ap: dport,
+                    b: d.src,
+                    bp: sport,
+                },
+                false,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Stream {
+    /// Next expected sequence number.
+    next: Option<u32>,
+    buf: Vec<u8>,
+    ooo: Vec<(u32, Vec<u8>)>,
+    /// Reassembly given up for this direction.
+    stopped: bool,
+    fin: bool,
+}
+
+#[derive(Debug)]
+struct Flow {
+    id: u64,
+    first_ts: i64,
+    last_ts: i64,
+    /// `a` side of the key is the client.
+    a_is_client: bool,
+    orientation: Orientation,
+    pkts: [u64; 2],
+    bytes: [u64; 2],
+    payload: [u64; 2],
+    flags: [u8; 2],
+    history: String,
+    closed: bool,
+    app: AppProto,
+    app_decided: [bool; 2],
+    snaplen_cut: u32,
+    gaps: u32,
+    tunnel_depth: u8,
+    refs: PacketRefs,
+    /// Indexed by 0 = client, 1 = server.
+    streams: [Stream; 2],
+    tls: Option<TlsState>,
+    http: Option<http::HttpState>,
+    ssh: Option<SshState>,
+    quic: Option<QuicState>,
+    dns_tcp: bool,
+    /// All payload parsing finished.
+    parse_done: bool,
+}
+
+/// The flow engine.
+///
+/// ```
+/// use kensa_pcap::{Engine, EngineConfig};
+/// let mut engine = Engine::new(EngineConfig::default());
+/// // for each packet from a CaptureReader: engine.process(&packet);
+/// let out = engine.finish();
+/// assert!(out.flows.is_empty());
+/// assert_eq!(engine.stats().packets, 0);
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    cfg: EngineConfig,
+    flows: HashMap<FlowKey, Flow>,
+    out: EngineOutput,
+    stats: EngineStats,
+    clock: i64,
+    next_sweep: i64,
+    defrag: Defragmenter,
+    /// Reassembly bytes held across all flows.
+    buffered: usize,
+}
+
+const SWEEP_EVERY_NS: i64 = 5_000_000_000;
+
+impl Engine {
+    /// A new engine.
+    pub fn new(cfg: EngineConfig) -> Self {
+        let defrag = Defragmenter::new(cfg.defrag.clone());
+        Engine {
+            cfg,
+            flows: HashMap::new(),
+            out: EngineOutput::default(),
+            stats: EngineStats::default(),
+            clock: i64::MIN,
+            next_sweep: i64::MIN,
+            defrag,
+            buffered: 0,
+        }
+    }
+
+    /// Set the file index recorded in packet references from now on.
+    pub fn set_file_index(&mut self, idx: u32) {
+        self.cfg.file_index = idx;
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    /// Live flows.
+    pub fn live_flows(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Take the records finished so far (flows expire as time advances), so a
+    /// caller can stream them out while processing.
+    pub fn drain_output(&mut self) -> EngineOutput {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Process one captured packet.
+    pub fn process(&mut self, p: &Packet<'_>) {
+        self.stats.packets += 1;
+        self.stats.bytes += p.data.len() as u64;
+        let r = decode(p.link_type, p.data);
+        self.stats.decode.count(&r);
+        let ts = p.ts_ns;
+        let d = match r {
+            Ok(d) => d,
+            Err(Skip::Fragment) => {
+                self.advance_clock(ts);
+                let Some(frag) = slice_link(p.link_type, p.data)
+                    .ok()
+                    .as_ref()
+                    .and_then(fragment_of)
+                else {
+                    return;
+                };
+                let whole = self.defrag.add(frag, ts);
+                self.stats.defrag = self.defrag.stats.clone();
+                if let Some(whole) = whole {
+                    let r = decode(linktype::RAW, &whole);
+                    self.stats.decode.count(&r);
+                    if let Ok(d) = r {
+                        self.on_decoded(&d, ts, p.file_offset);
+                    }
+                }
+                return;
+            }
+            Err(_) => return,
+        };
+        self.advance_clock(ts);
+        self.on_decoded(&d, ts, p.file_offset);
+    }
+
+    fn advance_clock(&mut self, ts: i64) {
+        if ts > self.clock {
+            self.clock = ts;
+        } else if ts < self.clock.saturating_sub(self.cfg.tcp_idle_ns) {
+            self.stats.out_of_order_packets += 1;
+        }
+        if self.clock >= self.next_sweep {
+            self.sweep(false);
+            self.defrag.expire(self.clock);
+            self.stats.defrag = self.defrag.stats.clone();
+            self.next_sweep = self.clock.saturating_add(SWEEP_EVERY_NS);
+        }
+    }
+
+    fn on_decoded(&mut self, d: &Decoded<'_>, ts: i64, offset: u64) {
+        let (key, src_is_a) = FlowKey::new(d);
+        // Active timeout: emit and restart.
+        if let Some(f) = self.flows.get(&key)
+            && ts.saturating_sub(f.first_ts) > self.cfg.active_ns
+        {
+            let f = self.flows.remove(&key).expect("present");
+            self.stats.flows_active += 1;
+            self.emit(key, f, EndReason::Active);
+        }
+        if !self.flows.contains_key(&key) {
+            if self.flows.len() >= self.cfg.max_flows {
+                self.evict();
+            }
+            let f = new_flow(&key, src_is_a, d, ts);
+            self.stats.flows_created += 1;
+            self.flows.insert(key, f);
+        }
+        let f = self.flows.get_mut(&key).expect("inserted");
+        let from_client = src_is_a == f.a_is_client;
+        let dir = if from_client { 0 } else { 1 };
+        f.last_ts = f.last_ts.max(ts);
+        f.pkts[dir] += 1;
+        f.bytes[dir] += d.ip_len as u64;
+        f.payload[dir] += d.payload_wire_len as u64;
+        f.tunnel_depth = f.tunnel_depth.max(d.tunnel_depth);
+        if d.truncated {
+            f.snaplen_cut += 1;
+        }
+        f.refs
+            .push(self.cfg.file_index, offset, self.cfg.max_ref_bytes);
+        if let Some(t) = d.tcp {
+            f.flags[dir] |= t.flags;
+            history(f, from_client, t.flags, !d.payload.is_empty());
+            if t.flags & tcpflag::RST != 0 {
+                f.closed = true;
+            }
+            if t.flags & tcpflag::FIN != 0 {
+                f.streams[dir].fin = true;
+                if f.streams[0].fin && f.streams[1].fin {
+                    f.closed = true;
+                }
+            }
+            if !f.parse_done {
+                if self.buffered > self.cfg.max_buffer_bytes && !d.payload.is_empty() {
+                    // Global reassembly budget exhausted: this flow's
+                    // payload parsing stops; flow accounting continues.
+                    self.stats.buffer_budget_drops += 1;
+                    f.gaps += 1;
+                    f.streams[dir].stopped = true;
+                } else {
+                    let before = buffered_bytes(f);
+                    tcp_data(
+                        f,
+                        dir,
+                        d,
+                        t.seq,
+                        t.flags,
+                        ts,
+                        &self.cfg,
+                        &mut self.stats,
+                        &mut self.out,
+                    );
+                    self.buffered = (self.buffered + buffered_bytes(f)).saturating_sub(before);
+                }
+            }
+        } else if d.proto == ipproto::UDP && !d.payload.is_empty() {
+            udp_data(f, dir, d, ts, &mut self.stats, &mut self.out);
+        }
+    }
+
+    fn sweep(&mut self, all: bool) {
+        let clock = self.clock;
+        let cfg = &self.cfg;
+        let expired: Vec<FlowKey> = self
+            .flows
+            .iter()
+            .filter(|(k, f)| {
+                all || {
+                    let idle = if k.proto == ipproto::TCP {
+                        if f.closed {
+                            cfg.tcp_closed_ns
+                        } else {
+                            cfg.tcp_idle_ns
+                        }
+                    } else {
+                        cfg.udp_idle_ns
+                    };
+                    clock.saturating_sub(f.last_ts) > idle
+                }
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for k in expired {
+            if let Some(f) = self.flows.remove(&k) {
+                let why = if all {
+                    self.stats.flows_end_of_capture += 1;
+                    EndReason::EndOfCapture
+                } else {
+                    self.stats.flows_idle += 1;
+                    EndReason::Idle
+                };
+                self.emit(k, f, why);
+            }
+        }
+    }
+
+    fn evict(&mut self) {
+        let mut seen: Vec<(i64, FlowKey)> =
+            self.flows.iter().map(|(k, f)| (f.last_ts, *k)).collect();
+        let n = (seen.len() / 10).max(1);
+        seen.select_nth_unstable_by_key(n - 1, |x| x.0);
+        for (_, k) in seen.into_iter().take(n) {
+            if let Some(f) = self.flows.remove(&k) {
+                self.stats.flows_evicted += 1;
+                self.emit(k, f, EndReason::Evicted);
+            }
+        }
+    }
+
+    fn emit(&mut self, k: FlowKey, mut f: Flow, why: EndReason) {
+        self.buffered = self.buffered.saturating_sub(buffered_bytes(&f));
+        if let Some(t) = f.tls.take() {
+            self.stats.tls_malformed += t.malformed as u64;
+            self.out.tls.extend(t.records);
+        }
+        if let Some(h) = f.http.take() {
+            self.stats.http_malformed += h.malformed as u64;
+            self.out.http.extend(h.finish());
+        }
+        if let Some(s) = f.ssh.take() {
+            self.out.ssh.push(s.finish());
+        }
+        if let Some(q) = f.quic.take() {
+            self.stats.quic_undecryptable += q.undecryptable as u64;
+        }
+        let (ci, cp, si, sp) = if f.a_is_client {
+            (k.a, k.ap, k.b, k.bp)
+        } else {
+            (k.b, k.bp, k.a, k.ap)
+        };
+        let mismatch = ident::port_mismatch(f.app, k.proto, sp);
+        self.out.flows.push(FlowRecord {
+            flow_id: f.id,
+            first_ts_ns: f.first_ts,
+            last_ts_ns: f.last_ts,
+            proto: k.proto,
+            client_ip: ci,
+            client_port: cp,
+            server_ip: si,
+            server_port: sp,
+            orientation: f.orientation,
+            pkts_c2s: f.pkts[0],
+            bytes_c2s: f.bytes[0],
+            payload_c2s: f.payload[0],
+            pkts_s2c: f.pkts[1],
+            bytes_s2c: f.bytes[1],
+            payload_s2c: f.payload[1],
+            tcp_flags_c2s: f.flags[0],
+            tcp_flags_s2c: f.flags[1],
+            history: f.history,
+            end_reason: why,
+            app_proto: f.app,
+            port_mismatch: mismatch,
+            snaplen_cut: f.snaplen_cut,
+            reassembly_gaps: f.gaps,
+            tunnel_depth: f.tunnel_depth,
+            packet_refs: f.refs,
+        });
+    }
+
+    /// Flush every open flow and return all remaining output.
+    pub fn finish(&mut self) -> EngineOutput {
+        self.sweep(true);
+        let mut out = std::mem::take(&mut self.out);
+        out.flows.sort_by_key(|f| (f.first_ts_ns, f.flow_id));
+        out
+    }
+}
+
+/// Well-known server ports used for orientation when no SYN was seen.
+fn is_service_port(p: u16) -> bool {
+    p < 1024
+        || matches!(
+            p,
+            1080 | 1194
+                | 1433
+                | 1521
+                | 3128
+                | 3306
+                | 3389
+                | 4444
+                | 5222
+                | 5228
+                | 5432
+                | 5900
+                | 6379
+                | 8000
+                | 8008
+                | 8080
+                | 8443
+                | 8888
+                | 9001
+                | 9030
+                | 9050
+                | 27017
+                | 51820
+        )
+}
+
+fn flow_id(proto: u8, c: IpAddr, cp: u16, s: IpAddr, sp: u16, ts: i64) -> u64 {
+    let mut h = blake3::Hasher::new();
+    h.update(&[proto]);
+    for (ip, port) in [(c, cp), (s, sp)] {
+        match ip {
+            IpAddr::V4(v) => h.update(&v.octets()),
+            IpAddr::V6(v) => h.update(&v.octets()),
+        };
+        h.update(&port.to_be_bytes());
+    }
+    h.update(&ts.to_be_bytes());
+    let b = h.finalize();
+    u64::from_be_bytes(b.as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+fn new_flow(k: &FlowKey, src_is_a: bool, d: &Decoded<'_>, ts: i64) -> Flow {
+    let (src_port, dst_port) = if src_is_a { (k.ap, k.bp) } else { (k.bp, k.ap) };
+    let (src_is_client, orientation) = match d.tcp {
+        Some(t) if t.flags & (tcpflag::SYN | tcpflag::ACK) == tcpflag::SYN => {
+            (true, Orientation::Syn)
+        }
+        Some(t) if t.flags & (tcpflag::SYN | tcpflag::ACK) == (tcpflag::SYN | tcpflag::ACK) => {
+            (false, Orientation::Syn)
+        }
+        _ => {
+            let (s, dd) = (is_service_port(src_port), is_service_port(dst_port));
+            if s && !dd {
+                (false, Orientation::Port)
+            } else if dd && !s {
+                (true, Orientation::Port)
+            } else if s && dd && src_port != dst_port {
+                (src_port > dst_port, Orientation::Port)
+            } else {
+                (true, Orientation::FirstPacket)
+            }
+        }
+    };
+    let a_is_client = src_is_a == src_is_client;
+    let (ci, cp, si, sp) = if a_is_client {
+        (k.a, k.ap, k.b, k.bp)
+    } else {
+        (k.b, k.bp, k.a, k.ap)
+    };
+    Flow {
+        id: flow_id(k.proto, ci, cp, si, sp, ts),
+        first_ts: ts,
+        last_ts: ts,
+        a_is_client,
+        orientation,
+        pkts: [0; 2],
+        bytes: [0; 2],
+        payload: [0; 2],
+        flags: [0; 2],
+        history: String::new(),
+        closed: false,
+        app: AppProto::Unknown,
+        app_decided: [false; 2],
+        snaplen_cut: 0,
+        gaps: 0,
+        tunnel_depth: d.tunnel_depth,
+        refs: PacketRefs::default(),
+        streams: Default::default(),
+        tls: None,
+        http: None,
+        ssh: None,
+        quic: None,
+        dns_tcp: false,
+        parse_done: false,
+    }
+}
+
+/// Payload bytes a flow holds for reassembly (window plus out-of-order queue).
+fn buffered_bytes(f: &Flow) -> usize {
+    f.streams
+        .iter()
+        .map(|s| s.buf.len() + s.ooo.iter().map(|(_, d)| d.len()).sum::<usize>())
+        .sum()
+}
+
+fn history(f: &mut Flow, from_client: bool, flags: u8, data: bool) {
+    let mut add = |c: char| {
+        let c = if from_client {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        };
+        if !f.history.contains(c) && f.history.len() < 16 {
+            f.history.push(c);
+        }
+    };
+    if flags & tcpflag::SYN != 0 {
+        add(if flags & tcpflag::ACK != 0 { 'h' } else { 's' });
+    } else if flags & tcpflag::ACK != 0 && !data {
+        add('a');
+    }
+    if data {
+        add('d');
+    }
+    if flags & tcpflag::FIN != 0 {
+        add('f');
+    }
+    if flags & tcpflag::RST != 0 {
+        add('r');
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tcp_data(
+    f: &mut Flow,
+    dir: usize,
+    d: &Decoded<'_>,
+    seq: u32,
+    flags: u8,
+    ts: i64,
+    cfg: &EngineConfig,
+    stats: &mut EngineStats,
+    out: &mut EngineOutput,
+) {
+    let s = &mut f.streams[dir];
+    if s.stopped {
+        return;
+    }
+    if flags & tcpflag::SYN != 0 {
+        s.next = Some(seq.wrapping_add(1));
+        return;
+    }
+    if d.payload.is_empty() {
+        return;
+    }
+    let next = *s.next.get_or_insert(seq);
+    let rel = seq.wrapping_sub(next) as i32;
+    let mut appended = false;
+    if rel <= 0 {
+        let skip = (-(rel as i64)) as usize;
+        if skip < d.payload.len() {
+            let data = &d.payload[skip..];
+            append(s, data, cfg, stats);
+            s.next = Some(next.wrapping_add(data.len() as u32));
+            appended = true;
+            if d.truncated {
+                // Bytes past the snaplen are lost: the stream has a hole.
+                s.stopped = true;
+                f.gaps += 1;
+            }
+        }
+        // Pull in queued segments that are now in order.
+        while let Some(i) = s
+            .ooo
+            .iter()
+            .position(|(sq, _)| (sq.wrapping_sub(s.next.unwrap_or(0)) as i32) <= 0)
+        {
+            let (sq, data) = s.ooo.swap_remove(i);
+            let n = s.next.unwrap_or(0);
+            let skip = n.wrapping_sub(sq) as usize;
+            if skip < data.len() {
+                append(s, &data[skip..], cfg, stats);
+                s.next = Some(n.wrapping_add((data.len() - skip) as u32));
+            }
+        }
+    } else if (rel as usize) < cfg.reassembly_window * 4 && s.ooo.len() < cfg.max_ooo_segments {
+        s.ooo.push((seq, d.payload.to_vec()));
+    } else {
+        stats.ooo_dropped += 1;
+        // A segment far ahead (or too many queued): accept the hole.
+        f.gaps += 1;
+        s.ooo.clear();
+        s.stopped = true;
+    }
+    if appended {
+        parse_stream(f, dir, d, ts, stats, out);
+    }
+}
+
+fn append(s: &mut Stream, data: &[u8], cfg: &EngineConfig, stats: &mut EngineStats) {
+    let room = cfg.reassembly_window.saturating_sub(s.buf.len());
+    if data.len() > room {
+        stats.window_overflow_bytes += (data.len() - room) as u64;
+        s.buf.extend_from_slice(&data[..room]);
+        s.stopped = true;
+    } else {
+        s.buf.extend_from_slice(data);
+    }
+}
+
+/// Run the application parsers over one direction's reassembled bytes.
+fn parse_stream(
+    f: &mut Flow,
+    dir: usize,
+    d: &Decoded<'_>,
+    ts: i64,
+    stats: &mut EngineStats,
+    out: &mut EngineOutput,
+) {
+    let from_client = dir == 0;
+    if !f.app_decided[dir] && !f.streams[dir].buf.is_empty() {
+        let guess = ident::identify(&f.streams[dir].buf, d.proto, from_client);
+        match guess {
+            Some(AppProto::Tls) => {
+                f.tls.get_or_insert_with(TlsState::default);
+            }
+            Some(AppProto::Http) => {
+                let id = f.id;
+                f.http.get_or_insert_with(|| http::HttpState::new(id));
+            }
+            Some(AppProto::Dns) => f.dns_tcp = true,
+            Some(AppProto::Ssh) => {
+                let id = f.id;
+                f.ssh.get_or_insert_with(|| SshState::new(id));
+            }
+            _ => {}
+        }
+        if let Some(g) = guess
+            && f.app == AppProto::Unknown
+        {
+            f.app = g;
+        }
+        f.app_decided[dir] = guess.is_some() || f.streams[dir].buf.len() >= 16;
+    }
+    let id = f.id;
+    let buf = std::mem::take(&mut f.streams[dir].buf);
+    let mut used = buf.len();
+    if let Some(t) = f.tls.as_mut() {
+        used = t.on_data(from_client, &buf, ts, id);
+    } else if let Some(h) = f.http.as_mut() {
+        used = h.on_data(from_client, &buf, ts);
+        out.http.extend(h.drain_completed());
+        if h.is_tunnel() {
+            // CONNECT succeeded: hand both directions' remaining bytes to TLS.
+            let mut t = TlsState::default();
+            let mut rest = buf[used..].to_vec();
+            let n = t.on_data(from_client, &rest, ts, id);
+            rest.drain(..n.min(rest.len()));
+            let other = 1 - dir;
+            let ob = std::mem::take(&mut f.streams[other].buf);
+            let n2 = t.on_data(!from_client, &ob, ts, id);
+            f.streams[other].buf = ob[n2.min(ob.len())..].to_vec();
+            f.tls = Some(t);
+            let mut b = rest;
+            std::mem::swap(&mut f.streams[dir].buf, &mut b);
+            return;
+        }
+    } else if let Some(sh) = f.ssh.as_mut() {
+        used = sh.on_data(from_client, &buf);
+    } else if f.dns_tcp {
+        used = dns::tcp_messages(
+            &buf,
+            id,
+            ts,
+            from_client,
+            &mut out.dns,
+            &mut stats.dns_malformed,
+        );
+    } else if !f.app_decided[dir] {
+        used = 0; // keep bytes until the protocol can be decided
+    }
+    let mut buf = buf;
+    buf.drain(..used.min(buf.len()));
+    f.streams[dir].buf = buf;
+    let done = match (&f.tls, &f.http, &f.ssh) {
+        (Some(t), _, _) => t.is_done(),
+        (None, Some(_), _) => false,
+        (None, None, Some(s)) => s.is_done(),
+        (None, None, None) => !f.dns_tcp && f.app_decided[0] && f.app_decided[1],
+    };
+    if done {
+        f.parse_done = true;
+        for s in &mut f.streams {
+            s.buf = Vec::new();
+            s.ooo = Vec::new();
+        }
+    }
+}
+
+fn udp_data(
+    f: &mut Flow,
+    dir: usize,
+    d: &Decoded<'_>,
+    ts: i64,
+    stats: &mut EngineStats,
+    out: &mut EngineOutput,
+) {
+    let from_client = dir == 0;
+    if !f.app_decided[dir] {
+        f.app_decided[dir] = true;
+        if let Some(g) = ident::identify(d.payload, ipproto::UDP, from_client)
+            && f.app == AppProto::Unknown
+        {
+            f.app = g;
+        }
+    }
+    if from_client && (f.quic.is_some() || quic::is_initial(d.payload)) {
+        let q = f.quic.get_or_insert_with(QuicState::default);
+        if !q.is_done()
+            && let Some(r) = q.on_datagram(d.payload, f.id, ts)
+        {
+            f.app = AppProto::Quic;
+            out.tls.push(r);
+        }
+        return;
+    }
+    if f.app == AppProto::Dns
+        || d.sport == 53
+        || d.dport == 53
+        || d.sport == 5353
+        || d.dport == 5353
+    {
+        match dns::parse_message(d.payload) {
+            Ok(m) => out.dns.push(dns::DnsRecord::from_message(
+                &m,
+                f.id,
+                ts,
+                from_client,
+                d.payload.len(),
+            )),
+            Err(_) => stats.dns_malformed += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::tests::eth_ipv4_tcp;
+    use crate::tls::parser::tests::{client_hello, sni_ext};
+
+    const C: [u8; 4] = [10, 0, 0, 5];
+    const S: [u8; 4] = [93, 184, 216, 34];
+
+    fn pkt(data: &[u8], ts: i64, off: u64) -> Packet<'_> {
+        Packet {
+            file_offset: off,
+            ts_ns: ts,
+            link_type: 1,
+            interface: 0,
+            caplen: data.len() as u32,
+            origlen: data.len() as u32,
+            data,
+        }
+    }
+
+    #[test]
+    fn out_of_order_segments_are_reassembled_for_tls() {
+        let hs = client_hello(&[0x1301, 0xc02b], &[sni_ext("ooo.example")]);
+        let mut rec = vec![0x16, 3, 1, (hs.len() >> 8) as u8, hs.len() as u8];
+        rec.extend_from_slice(&hs);
+        let (a, b) = rec.split_at(30);
+        let mut e = Engine::new(EngineConfig::default());
+        let syn = eth_ipv4_tcp(C, S, 50000, 443, tcpflag::SYN, 999, b"");
+        let synack = eth_ipv4_tcp(S, C, 443, 50000, tcpflag::SYN | tcpflag::ACK, 5000, b"");
+        let seg2 = eth_ipv4_tcp(
+            C,
+            S,
+            50000,
+            443,
+            tcpflag::ACK | tcpflag::PSH,
+            1000 + a.len() as u32,
+            b,
+        );
+        let seg1 = eth_ipv4_tcp(C, S, 50000, 443, tcpflag::ACK | tcpflag::PSH, 1000, a);
+        let retx = seg1.clone();
+        for (i, f) in [&syn, &synack, &seg2, &seg1, &retx].into_iter().enumerate() {
+            e.process(&pkt(f, 1_000_000_000 + i as i64, 100 * i as u64));
+        }
+        let out = e.finish();
+        assert_eq!(out.flows.len(), 1);
+        let f = &out.flows[0];
+        assert_eq!(
+            (f.client_port, f.server_port, f.orientation),
+            (50000, 443, Orientation::Syn)
+        );
+        assert_eq!((f.pkts_c2s, f.pkts_s2c), (4, 1));
+        assert_eq!(f.payload_c2s, 2 * a.len() as u64 + b.len() as u64);
+        assert_eq!(f.history, "ShD");
+        assert_eq!(f.app_proto, AppProto::Tls);
+        assert_eq!(
+            f.packet_refs.decode(),
+            vec![(0, 0), (0, 100), (0, 200), (0, 300), (0, 400)]
+        );
+        assert_eq!(out.tls.len(), 1);
+        assert_eq!(out.tls[0].sni.as_deref(), Some("ooo.example"));
+        assert_eq!(out.tls[0].flow_id, f.flow_id);
+    }
+
+    #[test]
+    fn orientation_by_port_and_timeouts() {
+        let mut e = Engine::new(EngineConfig {
+            udp_idle_ns: 10,
+            tcp_idle_ns: 10,
+            active_ns: 1_000,
+            ..Default::default()
+        });
+        // Mid-stream TCP from the server side (no SYN): port 443 makes it the server.
+        let p = eth_ipv4_tcp(S, C, 443, 50001, tcpflag::ACK, 1, b"x");
+        e.process(&pkt(&p, 0, 0));
+        // Same 5-tuple again after the active timeout: a second record.
+        e.process(&pkt(&p, 2_000, 1));
+        // Something much later expires everything idle.
+        let q = eth_ipv4_tcp(C, S, 40000, 80, tcpflag::SYN, 1, b"");
+        e.process(&pkt(&q, 100_000_000_000, 2));
+        let mid = e.drain_output();
+        let out = e.finish();
+        let all: Vec<_> = mid.flows.iter().chain(out.flows.iter()).collect();
+        assert_eq!(all.len(), 3);
+        assert!(all.iter().all(|f| f.client_ip.to_string() == "10.0.0.5"));
+        assert_eq!(all[0].orientation, Orientation::Port);
+        assert_eq!(all[0].end_reason, EndReason::Active);
+        assert_eq!(all[1].end_reason, EndReason::Idle);
+        assert_ne!(all[0].flow_id, all[1].flow_id);
+        assert_eq!(out.flows[0].end_reason, EndReason::EndOfCapture);
+        assert_eq!(
+            (
+                e.stats().flows_active,
+                e.stats().flows_idle,
+                e.stats().flows_end_of_capture
+            ),
+            (1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn flow_cap_evicts_and_counts() {
+        let mut e = Engine::new(EngineConfig {
+            max_flows: 10,
+            ..Default::default()
+        });
+        for port in 0..25u16 {
+            let p = eth_ipv4_tcp(C, S, 20000 + port, 443, tcpflag::SYN, 1, b"");
+            e.process(&pkt(&p, port as i64, 0));
+        }
+        assert!(e.live_flows() <= 10);
+        let out = e.finish();
+        assert_eq!(out.flows.len(), 25);
+        assert_eq!(e.stats().flows_evicted, 15);
+        assert!(
+            out.flows
+                .iter()
+                .filter(|f| f.end_reason == EndReason::Evicted)
+                .all(|f| f.client_port < 20000 + 15)
+        );
+    }
+
+    #[test]
+    fn global_buffer_budget_is_enforced_and_released() {
+        let mut e = Engine::new(EngineConfig {
+            max_buffer_bytes: 10,
+            ..Default::default()
+        });
+        // Undecided protocol, fewer than 16 bytes: held in the window.
+        let a = eth_ipv4_tcp(
+            C,
+            S,
+            30000,
+            9999,
+            tcpflag::ACK | tcpflag::PSH,
+            1,
+            b"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c",
+        );
+        e.process(&pkt(&a, 1, 0));
+        assert_eq!(e.buffered, 12);
+        let b = eth_ipv4_tcp(
+            C,
+            S,
+            30001,
+            9999,
+            tcpflag::ACK | tcpflag::PSH,
+            1,
+            b"\x01\x02",
+        );
+        e.process(&pkt(&b, 2, 1));
+        assert_eq!(e.stats().buffer_budget_drops, 1);
+        let out = e.finish();
+        assert_eq!(e.buffered, 0);
+        assert_eq!(out.flows.iter().map(|f| f.reassembly_gaps).sum::<u32>(), 1);
+    }
+
+    #[test]
+    fn packet_refs_roundtrip_across_files_and_cap() {
+        let mut r = PacketRefs::default();
+        r.push(0, 24, 1 << 10);
+        r.push(0, 1_000_000, 1 << 10);
+        r.push(3, 24, 1 << 10);
+        r.push(3, 90, 1 << 10);
+        assert_eq!(r.decode(), vec![(0, 24), (0, 1_000_000), (3, 24), (3, 90)]);
+        let mut small = PacketRefs::default();
+        for i in 0..100 {
+            small.push(0, i * 100, 64);
+        }
+        assert_eq!(small.count as usize, small.decode().len());
+        assert_eq!(small.count + small.truncated, 100);
+        assert!(small.truncated > 0);
+    }
+}

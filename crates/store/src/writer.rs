@@ -1,0 +1,139 @@
+//! Writes record batches into per-day Parquet parts in a staging directory.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow::array::{Array, RecordBatch, TimestampMillisecondArray, UInt32Array};
+use arrow::compute::take_record_batch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{WriterProperties, WriterVersion};
+
+use crate::case::StagedPart;
+use crate::schema::{day_number, civil_from_days};
+use crate::{Result, StoreError};
+
+/// Rows per Parquet row group: large enough for good compression and
+/// scans, small enough to bound the writer's memory (one open row group per
+/// day partition per worker).
+pub const ROW_GROUP_ROWS: usize = 128 * 1024;
+/// Rows per part file before a new file is started.
+pub const PART_ROWS: u64 = 8 * 1024 * 1024;
+
+/// The Parquet settings of every part: zstd level 1 (fast; the data is
+/// dictionary-heavy so higher levels gain little), v2 pages, statistics on.
+pub fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
+        .set_writer_version(WriterVersion::PARQUET_2_0)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("kensa {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+struct Open {
+    writer: ArrowWriter<File>,
+    path: PathBuf,
+    file_name: String,
+    rows: u64,
+}
+
+/// A per-day partitioned writer for one table, owned by one worker thread.
+pub struct PartitionedWriter {
+    table: String,
+    dir: PathBuf,
+    prefix: String,
+    open: HashMap<i64, Open>,
+    seq: u32,
+    done: Vec<StagedPart>,
+}
+
+impl PartitionedWriter {
+    /// A writer that puts files named `<prefix>-<seq>.parquet` under
+    /// `staging_dir/<table>/day=…/`.
+    pub fn new(staging_dir: &Path, table: &str, prefix: &str) -> Self {
+        PartitionedWriter {
+            table: table.to_string(),
+            dir: staging_dir.join(table),
+            prefix: prefix.to_string(),
+            open: HashMap::new(),
+            seq: 0,
+            done: Vec::new(),
+        }
+    }
+
+    /// Writes a batch whose first column is the event time (ms, UTC),
+    /// splitting it by UTC day.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let ts = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<TimestampMillisecondArray>()
+            .ok_or_else(|| StoreError::Corrupt("first column is not a ms timestamp".into()))?;
+        let first = day_number(ts.value(0));
+        let single = (0..ts.len()).all(|i| day_number(ts.value(i)) == first);
+        if single {
+            return self.write_day(first, batch);
+        }
+        let mut by_day: HashMap<i64, Vec<u32>> = HashMap::new();
+        for i in 0..ts.len() {
+            by_day.entry(day_number(ts.value(i))).or_default().push(i as u32);
+        }
+        let mut days: Vec<_> = by_day.into_iter().collect();
+        days.sort_by_key(|(d, _)| *d);
+        for (day, idx) in days {
+            let sub = take_record_batch(batch, &UInt32Array::from(idx))?;
+            self.write_day(day, &sub)?;
+        }
+        Ok(())
+    }
+
+    fn write_day(&mut self, day: i64, batch: &RecordBatch) -> Result<()> {
+        if !self.open.contains_key(&day) {
+            let (y, m, d) = civil_from_days(day);
+            let dir = self.dir.join(format!("day={y:04}-{m:02}-{d:02}"));
+            std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+            self.seq += 1;
+            let file_name = format!("{}-{:04}.parquet", self.prefix, self.seq);
+            let path = dir.join(&file_name);
+            let f = File::create(&path).map_err(|e| StoreError::io(&path, e))?;
+            let writer = ArrowWriter::try_new(f, batch.schema(), Some(writer_properties()))?;
+            self.open.insert(day, Open { writer, path, file_name, rows: 0 });
+        }
+        let o = self.open.get_mut(&day).expect("inserted above");
+        o.writer.write(batch)?;
+        o.rows += batch.num_rows() as u64;
+        if o.rows >= PART_ROWS {
+            let o = self.open.remove(&day).expect("present");
+            self.close_one(day, o)?;
+        }
+        Ok(())
+    }
+
+    fn close_one(&mut self, day: i64, o: Open) -> Result<()> {
+        let f = o.writer.into_inner()?;
+        f.sync_all().map_err(|e| StoreError::io(&o.path, e))?;
+        let (y, m, d) = civil_from_days(day);
+        self.done.push(StagedPart {
+            table: self.table.clone(),
+            day: format!("{y:04}-{m:02}-{d:02}"),
+            staged: o.path,
+            file_name: o.file_name,
+            rows: o.rows,
+        });
+        Ok(())
+    }
+
+    /// Closes every open file and returns the staged parts.
+    pub fn finish(mut self) -> Result<Vec<StagedPart>> {
+        let open: Vec<_> = self.open.drain().collect();
+        for (day, o) in open {
+            self.close_one(day, o)?;
+        }
+        Ok(self.done)
+    }
+}
