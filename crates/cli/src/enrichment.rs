@@ -27,11 +27,35 @@ pub struct EnrichArgs {
     /// A second MaxMind-format database for ASNs (optional).
     #[arg(long)]
     pub asn_db: Option<PathBuf>,
+    /// The threat-intel store (default: $XDG_DATA_HOME/kensa/intel).
+    #[arg(long, env = "KENSA_INTEL_DIR")]
+    pub intel_dir: Option<PathBuf>,
+    /// Do not match records against threat intelligence.
+    #[arg(long)]
+    pub no_intel: bool,
 }
 
 /// The catalog enricher behind the pipeline's hook.
 pub struct CatalogEnrich {
     e: Enricher,
+    intel: Option<kensa_intel::Matcher>,
+    /// Versions of the intel sources used, for the case.
+    pub intel_sources: Vec<kensa_intel::SourceInfo>,
+}
+
+/// The intel store named by the flags (or the default), if it exists.
+pub fn intel_store(dir: Option<&PathBuf>) -> Result<Option<kensa_intel::IntelStore>> {
+    let dir = match dir {
+        Some(d) => d.clone(),
+        None => match kensa_intel::IntelStore::default_dir() {
+            Some(d) => d,
+            None => return Ok(None),
+        },
+    };
+    if !dir.exists() {
+        return Ok(None);
+    }
+    Ok(Some(kensa_intel::IntelStore::open(&dir).with_context(|| format!("intel store {}", dir.display()))?))
 }
 
 impl CatalogEnrich {
@@ -51,7 +75,18 @@ impl CatalogEnrich {
         }
         cfg.geo_db = a.geo_db.clone();
         cfg.asn_db = a.asn_db.clone();
-        Ok(CatalogEnrich { e: Enricher::new(catalog, policy, cfg).context("enrichment")? })
+        let (intel, intel_sources) = if a.no_intel {
+            (None, Vec::new())
+        } else {
+            match intel_store(a.intel_dir.as_ref())? {
+                Some(st) => {
+                    let sources = st.sources().context("reading intel sources")?;
+                    if sources.is_empty() { (None, sources) } else { (Some(st.matcher().context("loading intel")?), sources) }
+                }
+                None => (None, Vec::new()),
+            }
+        };
+        Ok(CatalogEnrich { e: Enricher::new(catalog, policy, cfg).context("enrichment")?, intel, intel_sources })
     }
 }
 
@@ -59,6 +94,7 @@ impl Enrich for CatalogEnrich {
     fn enrich(&self, rec: &WebRecord<'_>, sink: &mut dyn FnMut(&RowExtras<'_>)) {
         let x = self.e.enrich(rec);
         let svc = x.service;
+        let intel = self.intel.as_ref().and_then(|m| intel_hits(m, rec));
         sink(&RowExtras {
             registered_domain: x.registered_domain.as_deref(),
             public_suffix: x.public_suffix.as_deref(),
@@ -75,7 +111,44 @@ impl Enrich for CatalogEnrich {
             dst_asn: x.geo.asn,
             dst_as_org: x.geo.as_org,
             dst_country: x.geo.country,
-            intel: None,
+            intel: intel.as_deref(),
         });
     }
+}
+
+/// Matches a record's host, SNI, server address and URL against the intel
+/// store; returns `source:kind:value` for each distinct hit, `;`-joined.
+fn intel_hits(m: &kensa_intel::Matcher, rec: &WebRecord<'_>) -> Option<String> {
+    let mut hits = Vec::new();
+    if let Some(h) = rec.host.as_deref() {
+        if h.parse::<std::net::IpAddr>().is_ok() {
+            hits.extend(m.match_ip_str(h));
+        } else {
+            hits.extend(m.match_host(h));
+        }
+    }
+    if let Some(s) = rec.sni.as_deref() {
+        hits.extend(m.match_host(s));
+    }
+    if let Some(ip) = rec.server_ip.as_deref() {
+        hits.extend(m.match_ip_str(ip));
+    }
+    if let Some(u) = rec.url.as_deref() {
+        if u.contains("://") {
+            hits.extend(m.match_url(u));
+        }
+    }
+    if hits.is_empty() {
+        return None;
+    }
+    let mut v: Vec<String> = hits
+        .iter()
+        .map(|h| {
+            let i = m.indicator(h.id);
+            format!("{}:{}:{}", i.source, i.kind.as_str(), i.value)
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    Some(v.join(";"))
 }

@@ -12,7 +12,7 @@ mod progress;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kensa_formats::ParseOptions;
 use kensa_ingest::source::expand_inputs;
@@ -51,6 +51,9 @@ enum Cmd {
         out: PathBuf,
         #[command(flatten)]
         input: InputArgs,
+        /// Threat-intel feeds to import into OUT/intel and match against (instead of the user store).
+        #[arg(long = "intel")]
+        intel_feeds: Vec<PathBuf>,
         /// Print a machine-readable summary.
         #[arg(long)]
         json: bool,
@@ -79,6 +82,55 @@ enum Cmd {
     Formats,
     /// Write a synthetic week of proxy logs (every format) with planted threats and ground truth.
     Synth(SynthArgs),
+    /// Manage the threat-intelligence store (URLhaus, Feodo, ThreatFox, SSLBL, MISP, STIX, lists…).
+    Intel {
+        /// The intel store (default: $XDG_DATA_HOME/kensa/intel).
+        #[arg(long, env = "KENSA_INTEL_DIR", global = true)]
+        intel_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        cmd: IntelCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum IntelCmd {
+    /// Import feed files (format sniffed; re-importing a source replaces it).
+    Import {
+        /// Feed files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Source name (default: the file name). Only with one file.
+        #[arg(long)]
+        source: Option<String>,
+        /// Force the feed format.
+        #[arg(long)]
+        format: Option<String>,
+        /// Listed domains match only exactly, not their subdomains.
+        #[arg(long)]
+        exact_domains: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List imported sources with their versions.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a source.
+    Remove {
+        /// Source name.
+        name: String,
+    },
+    /// Look a value up (domain, IP, URL, hash).
+    Lookup {
+        /// The value.
+        value: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -188,8 +240,22 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             output::print_ingest(&outcomes, json, quiet);
             Ok(code)
         }
-        Cmd::Run { out, input, json } => {
+        Cmd::Run { out, mut input, intel_feeds, json } => {
             let case_dir = out.join("case");
+            if !intel_feeds.is_empty() {
+                let idir = out.join("intel");
+                let store = kensa_intel::IntelStore::open(&idir).map_err(fatal)?;
+                for f in &intel_feeds {
+                    let r = store
+                        .import(f, kensa_intel::ImportOptions::default())
+                        .with_context(|| format!("--intel {}", f.display()))
+                        .map_err(usage)?;
+                    if !quiet && !json {
+                        println!("intel: {} indicators from {}", r.source.indicators, output::term(&f.display().to_string()));
+                    }
+                }
+                input.enrich.intel_dir = Some(idir);
+            }
             let (outcomes, code) = do_ingest(&case_dir, &input, quiet, "run")?;
             let summary = serde_json::json!({ "case": case_dir, "inputs": outcomes });
             let path = out.join("ingest-summary.json");
@@ -226,6 +292,7 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             Ok(0)
         }
         Cmd::Synth(a) => synth(a, quiet),
+        Cmd::Intel { intel_dir, cmd } => intel(intel_dir, cmd),
         Cmd::Formats => {
             for f in SourceFormat::ALL {
                 if *f != SourceFormat::Pcap {
@@ -273,6 +340,12 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
     }
     let run_id = case.begin_run(&format!("{command} {}", a.inputs.join(" "))).map_err(fatal)?;
     let enricher = enrichment::CatalogEnrich::from_args(&a.enrich).map_err(usage)?;
+    let versions: Vec<serde_json::Value> = enricher
+        .intel_sources
+        .iter()
+        .map(|s| serde_json::json!({ "name": s.name, "version": s.version, "format": s.format.as_str(), "indicators": s.indicators }))
+        .collect();
+    case.set_meta("intel_sources", &serde_json::to_string(&versions).unwrap_or_default()).map_err(fatal)?;
     let opts = IngestOptions { format, parse, threads: a.threads, enricher: Some(std::sync::Arc::new(enricher)) };
     let bars = progress::Bars::new(&specs, quiet);
     let sink: &dyn ProgressSink = match &bars {
@@ -284,6 +357,104 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
     let failed = outcomes.iter().filter(|o| o.status == "failed").count() + bad.len();
     case.finish_run(run_id, if failed > 0 { "partial" } else { "ok" }).map_err(fatal)?;
     Ok((outcomes, if failed > 0 { 1 } else { 0 }))
+}
+
+fn intel(dir: Option<PathBuf>, cmd: IntelCmd) -> std::result::Result<u8, Exit> {
+    let dir = match dir.or_else(kensa_intel::IntelStore::default_dir) {
+        Some(d) => d,
+        None => return Err(usage(anyhow::anyhow!("no intel directory: set --intel-dir or $XDG_DATA_HOME/$HOME"))),
+    };
+    let store = kensa_intel::IntelStore::open(&dir).with_context(|| format!("intel store {}", dir.display())).map_err(fatal)?;
+    match cmd {
+        IntelCmd::Import { files, source, format, exact_domains, json } => {
+            if source.is_some() && files.len() > 1 {
+                return Err(usage(anyhow::anyhow!("--source names one feed; give one file")));
+            }
+            let format = match format {
+                Some(f) => Some(f.parse::<kensa_intel::FeedFormat>().map_err(|e| usage(anyhow::anyhow!("--format {f:?}: {e}")))?),
+                None => None,
+            };
+            let mut failed = 0;
+            let mut reports = Vec::new();
+            for f in &files {
+                let opts = kensa_intel::ImportOptions { source: source.clone(), format, subdomains: !exact_domains };
+                match store.import(f, opts) {
+                    Ok(r) => {
+                        if !json {
+                            let kinds: Vec<String> = r.source.by_kind.iter().map(|(k, n)| format!("{}={n}", k.as_str())).collect();
+                            println!(
+                                "{}: source {} ({}{}): {} indicators [{}], {} rejected, {} unsupported, {} skipped",
+                                output::term(&f.display().to_string()),
+                                output::term(&r.source.name),
+                                r.source.format.as_str(),
+                                if r.format_detected { ", sniffed" } else { "" },
+                                r.source.indicators,
+                                kinds.join(", "),
+                                r.source.rejected,
+                                r.source.unsupported,
+                                r.source.skipped
+                            );
+                        }
+                        reports.push(serde_json::to_value(&r).unwrap_or_default());
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("kensa: {}: {}", output::term(&f.display().to_string()), output::term(&e.to_string()));
+                        reports.push(serde_json::json!({ "file": f, "error": e.to_string() }));
+                    }
+                }
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "imports": reports })).unwrap_or_default());
+            }
+            Ok(if failed > 0 { 1 } else { 0 })
+        }
+        IntelCmd::List { json } => {
+            let s = store.sources().map_err(fatal)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+            } else {
+                for x in &s {
+                    println!(
+                        "{:<28} {:<16} {:>9} indicators  version {}",
+                        output::term(&x.name),
+                        x.format.as_str(),
+                        x.indicators,
+                        x.version
+                    );
+                }
+                println!("{} source(s) in {}", s.len(), dir.display());
+            }
+            Ok(0)
+        }
+        IntelCmd::Remove { name } => {
+            store.remove(&name).map_err(|e| Exit(1, e.into()))?;
+            println!("removed {}", output::term(&name));
+            Ok(0)
+        }
+        IntelCmd::Lookup { value, json } => {
+            let hits = store.lookup(&value).map_err(fatal)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&hits).unwrap_or_default());
+            } else {
+                for h in &hits {
+                    let i = &h.indicator;
+                    println!(
+                        "{} {} {} ({:?}) malware={} threat={} ref={}",
+                        output::term(&i.source),
+                        i.kind.as_str(),
+                        output::term(&i.value),
+                        h.how,
+                        output::term(i.malware.as_deref().unwrap_or("-")),
+                        output::term(i.threat_type.as_deref().unwrap_or("-")),
+                        output::term(i.reference.as_deref().unwrap_or("-"))
+                    );
+                }
+                println!("{} hit(s)", hits.len());
+            }
+            Ok(if hits.is_empty() { 1 } else { 0 })
+        }
+    }
 }
 
 fn synth(a: SynthArgs, quiet: bool) -> std::result::Result<u8, Exit> {

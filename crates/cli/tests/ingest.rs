@@ -255,7 +255,7 @@ fn sql_is_read_only_and_escapes_hostile_strings() {
     std::fs::write(
         &f,
         "1700000000.000 1 10.0.0.1 TCP_MISS/200 1 GET http://a.example/%1b[2J - HIER_DIRECT/1.2.3.4 -\n\
-         1700000001.000 1 10.0.0.1 TCP_MISS/200 1 GET http://b.example/x - HIER_DIRECT/1.2.3.4 =cmd|'/c calc'!A1\n",
+         1700000001.000 1 10.0.0.1 TCP_MISS/200 1 GET http://b.example/x - HIER_DIRECT/1.2.3.4 =cmd|'/c'!A1\n",
     )
     .unwrap();
     let (_, code) = ingest_json(&case, &[f.to_str().unwrap()]);

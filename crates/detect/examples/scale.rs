@@ -1,6 +1,6 @@
 //! Throughput check: fills an `EventTable` with N synthetic rows (default
 //! 5 M; 3 000 clients × 20 000 hosts, 1 % of pairs beaconing) and times
-//! `push`, the beacon detector and the DGA detector.
+//! `push`, the beacon and DGA detectors, then every other batch detector.
 //!
 //! ```text
 //! cargo run --release -p kensa-detect --example scale [ROWS]
@@ -91,4 +91,14 @@ fn main() {
     let t2 = Instant::now();
     let f = kensa_detect::dga::Dga.run(&t, &ctx);
     println!("dga: {:.2?}, {} findings", t2.elapsed(), f.len());
+    for d in kensa_detect::DETECTORS.iter().skip(2) {
+        let t3 = Instant::now();
+        let f = d.run(&t, &ctx);
+        println!(
+            "{}: {:.2?}, {} findings",
+            d.info().id,
+            t3.elapsed(),
+            f.len()
+        );
+    }
 }

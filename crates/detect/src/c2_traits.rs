@@ -9,6 +9,12 @@
 //! passes checksum8), so URI traits are reported only with supporting
 //! evidence: a destination few clients use or a raw IP, plus repetition,
 //! `/submit.php` posts, a constant reply size or an executable-like reply.
+//!
+//! Score: Cobalt Strike URIs 55 + 10 per support (repetition ≥
+//! `min_repeat`, `/submit.php` POST, constant reply size, ≥ 2 distinct
+//! URIs), +5 on a raw IP; checksum8 stager with an executable-like reply 75
+//! (+5 raw IP, +10 with CS URIs); executable/image mismatch 60, or 80 on a
+//! rare destination or raw IP (+10 on top of another trait).
 
 use crate::common::{Prevalence, sort_findings};
 use crate::detector::{Context, Detector, DetectorInfo, StreamPass, Threshold};
@@ -31,11 +37,13 @@ static INFO: DetectorInfo = DetectorInfo {
               /submit.php?id=N) to a rare destination or raw IP with repetition or a constant \
               reply size; Metasploit / Cobalt Strike stager URIs (4 characters whose checksum8 \
               is 92 or 93) returning an executable-like reply from a rare destination; and \
-              files with an image extension served as executables.",
+              content-type / extension mismatches between images and executables (an image \
+              name served as an executable, or an .exe served as image/gif).",
     features: &[
         "path in the Cobalt Strike default-profile URI list; POST /submit.php",
         "checksum8 of 4-character paths (sum of bytes mod 256 = 92 x86, 93 x64)",
-        "image extension (.gif .jpg .jpeg .png .bmp .ico) with an executable content type",
+        "image extension (.gif .jpg .jpeg .png .bmp .ico) with an executable content type, \
+         or an executable extension (.exe .dll .scr .cpl .msi .hta .ps1) with an image/* type",
         "requests per (client, host), most common reply size",
         "destination prevalence (distinct clients), IP-literal host",
         "reply size and content type of stager candidates",
@@ -119,7 +127,12 @@ pub fn is_checksum8(path: &str) -> bool {
 }
 
 fn is_exe_type(ct: &str) -> bool {
-    let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ct = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     matches!(
         ct.as_str(),
         "application/x-msdownload"
@@ -129,6 +142,17 @@ fn is_exe_type(ct: &str) -> bool {
             | "application/x-executable"
             | "application/vnd.microsoft.portable-executable"
     )
+}
+
+fn is_image_type(ct: &str) -> bool {
+    ct.trim_start().to_ascii_lowercase().starts_with("image/")
+}
+
+fn has_exe_ext(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    [".exe", ".dll", ".scr", ".cpl", ".msi", ".hta", ".ps1"]
+        .iter()
+        .any(|e| p.ends_with(e))
 }
 
 fn has_image_ext(path: &str) -> bool {
@@ -195,12 +219,23 @@ impl StreamPass for Pass {
         let post = method.eq_ignore_ascii_case("POST");
         let cs = (get && CS_URIS.contains(&path)) || (post && path == "/submit.php");
         let stager = get && is_checksum8(path);
-        let ct = rec.content_type.as_deref().or(row.content_type).unwrap_or("");
-        let exe_img = has_image_ext(path) && is_exe_type(ct);
+        let ct = rec
+            .content_type
+            .as_deref()
+            .or(row.content_type)
+            .unwrap_or("");
+        // Either direction of the mismatch: an image name served as an
+        // executable, or an executable name served as an image (which
+        // slips past content-type filters).
+        let exe_img =
+            (has_image_ext(path) && is_exe_type(ct)) || (has_exe_ext(path) && is_image_type(ct));
         if !(cs || stager || exe_img) {
             return;
         }
-        let (Some(src), Some(host)) = (row.src_ip.or(rec.client_ip.as_deref()), row.host.or(rec.host.as_deref())) else {
+        let (Some(src), Some(host)) = (
+            row.src_ip.or(rec.client_ip.as_deref()),
+            row.host.or(rec.host.as_deref()),
+        ) else {
             return;
         };
         let key = (src.to_string(), host.to_ascii_lowercase());
@@ -216,10 +251,10 @@ impl StreamPass for Pass {
             }
             if post {
                 p.submit_posts += 1;
-            } else if let Some(b) = bd {
-                if p.sizes.len() < 1024 || p.sizes.contains_key(&b) {
-                    *p.sizes.entry(b).or_default() += 1;
-                }
+            } else if let Some(b) = bd
+                && (p.sizes.len() < 1024 || p.sizes.contains_key(&b))
+            {
+                *p.sizes.entry(b).or_default() += 1;
             }
         }
         if stager {
@@ -227,11 +262,13 @@ impl StreamPass for Pass {
             if bd.is_some_and(|b| b >= self.min_stager) || is_exe_type(ct) {
                 p.stager_exe_like = true;
             }
-            p.stager_path.get_or_insert_with(|| path.chars().take(64).collect());
+            p.stager_path
+                .get_or_insert_with(|| path.chars().take(64).collect());
         }
         if exe_img {
             p.exe_image += 1;
-            p.exe_image_path.get_or_insert_with(|| path.chars().take(200).collect());
+            p.exe_image_path
+                .get_or_insert_with(|| path.chars().take(200).collect());
         }
         p.raw_ip |= row.is_ip_literal;
         if p.user.is_none() {
@@ -310,7 +347,8 @@ impl StreamPass for Pass {
                     support += 1;
                 }
                 if support > 0 {
-                    score = score.max(55.0 + 10.0 * support as f64 + if p.raw_ip { 5.0 } else { 0.0 });
+                    score =
+                        score.max(55.0 + 10.0 * support as f64 + if p.raw_ip { 5.0 } else { 0.0 });
                     title = "Cobalt Strike default-profile URIs";
                     attack.push("T1071.001");
                     let uris: Vec<&str> = p.cs_uris.keys().map(String::as_str).take(6).collect();
@@ -323,7 +361,11 @@ impl StreamPass for Pass {
                         } else {
                             String::new()
                         },
-                        if const_size { ", with a constant reply size" } else { "" }
+                        if const_size {
+                            ", with a constant reply size"
+                        } else {
+                            ""
+                        }
                     ));
                     ja.push(format!(
                         "Cobalt Strike 既定プロファイルの URI ({}) へのリクエストが {} 回{}",
@@ -356,7 +398,11 @@ impl StreamPass for Pass {
             // Executable served as image.
             if p.exe_image > 0 {
                 let s = if rare_or_raw { 80.0 } else { 60.0 };
-                score = if score > 0.0 { (score + 10.0).min(95.0) } else { s };
+                score = if score > 0.0 {
+                    (score + 10.0).min(95.0)
+                } else {
+                    s
+                };
                 if title == INFO.title_en {
                     title = "Executable served as an image";
                 }
@@ -406,7 +452,11 @@ impl StreamPass for Pass {
             let k = max_samples.min(p.samples.len());
             f.evidence.samples = (0..k)
                 .map(|i| {
-                    let j = if k == 1 { 0 } else { i * (p.samples.len() - 1) / (k - 1) };
+                    let j = if k == 1 {
+                        0
+                    } else {
+                        i * (p.samples.len() - 1) / (k - 1)
+                    };
                     p.samples[j].clone()
                 })
                 .collect();
@@ -544,17 +594,31 @@ mod tests {
     fn cobalt_strike_on_rare_host_not_on_analytics() {
         let mut lines = Vec::new();
         // Analytics: 30 clients fetch /__utm.gif (35 bytes) from the same host.
-        const SRCS: [&str; 6] = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"];
+        const SRCS: [&str; 6] = [
+            "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6",
+        ];
         for (i, s) in SRCS.iter().enumerate() {
             for k in 0..20 {
-                lines.push(get(T0 + k * 1000 + i as i64, s, "www.google-analytics.com", "/__utm.gif", 35));
+                lines.push(get(
+                    T0 + k * 1000 + i as i64,
+                    s,
+                    "www.google-analytics.com",
+                    "/__utm.gif",
+                    35,
+                ));
             }
         }
         // A beacon: one client, rare host, default URIs, constant size, and
         // a POST /submit.php.
         for k in 0..30i64 {
             let p = ["/ca", "/ptj", "/j.ad"][k as usize % 3];
-            lines.push(get(T0 + k * 60_000, "10.0.0.9", "cdn.badhost.example", p, 210));
+            lines.push(get(
+                T0 + k * 60_000,
+                "10.0.0.9",
+                "cdn.badhost.example",
+                p,
+                210,
+            ));
         }
         lines.push(Line {
             method: "POST",
@@ -573,14 +637,29 @@ mod tests {
         }
         lines.push(Line {
             ct: Some("application/x-msdownload"),
-            ..get(T0 + 10, "10.0.0.1", "files.example.com", "/img/banner.gif", 180_000)
+            ..get(
+                T0 + 10,
+                "10.0.0.1",
+                "files.example.com",
+                "/img/banner.gif",
+                180_000,
+            )
         });
+        // The other direction: an .exe labelled image/gif on a rare site.
+        lines.push(get(
+            T0 + 11,
+            "10.0.0.2",
+            "tsuki.example.jp",
+            "/up/invoice.exe",
+            748_232,
+        ));
         let f = feed(&lines);
         let keys: Vec<&str> = f.iter().map(|x| x.key.as_str()).collect();
         assert_eq!(
             keys,
             vec![
                 "c2-traits|10.0.0.9|cdn.badhost.example",
+                "c2-traits|10.0.0.2|tsuki.example.jp",
                 "c2-traits|10.0.0.9|203.0.113.80",
                 "c2-traits|10.0.0.1|files.example.com",
             ],
@@ -590,11 +669,14 @@ mod tests {
         assert_eq!(f[0].score, 95.0);
         assert_eq!(f[0].severity, Severity::Critical);
         assert_eq!(f[0].evidence.figures["submit_php_posts"], 1.0);
-        assert_eq!(f[1].title, "Checksum8 stager download");
+        // Rare site: 80, ties with the stager and sorts first by key.
+        assert_eq!(f[1].title, "Executable served as an image");
         assert_eq!(f[1].score, 80.0);
-        assert_eq!(f[2].title, "Executable served as an image");
-        assert_eq!(f[2].score, 60.0);
-        assert_eq!(f[2].severity, Severity::Medium);
+        assert_eq!(f[2].title, "Checksum8 stager download");
+        assert_eq!(f[2].score, 80.0);
+        assert_eq!(f[3].title, "Executable served as an image");
+        assert_eq!(f[3].score, 60.0);
+        assert_eq!(f[3].severity, Severity::Medium);
         assert_eq!(f[0].evidence.samples.len(), 5);
     }
 

@@ -4,6 +4,8 @@
 use crate::detector::{DetectorInfo, samples};
 use crate::finding::Finding;
 use crate::table::{EventTable, NONE, Sym};
+use std::collections::HashMap;
+use std::net::IpAddr;
 
 /// What a User-Agent string looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,11 +52,7 @@ pub fn ua_class(ua: Option<&str>) -> UaClass {
         return UaClass::Empty;
     }
     // Agents are attacker-controlled: bound the work on huge values.
-    let head: String = t
-        .chars()
-        .take(256)
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let head: String = t.chars().take(256).collect::<String>().to_ascii_lowercase();
     for (m, name) in SCRIPTING {
         if head.contains(m) {
             return UaClass::Scripting(name);
@@ -118,6 +116,11 @@ pub fn dest_of(t: &EventTable, row: u32) -> Option<String> {
 
 /// Distinct internal clients per host id (`hosts[h]`) and per registered
 /// domain id (`domains[d]`), and the number of distinct clients overall.
+///
+/// For IP-literal hosts the count and first-seen time are those of the
+/// address block (IPv4 /16, IPv6 /32): conferencing relays and CDNs spread
+/// clients over many addresses of one block, so per-address counts would
+/// make shared infrastructure look rare.
 #[derive(Debug, Clone, Default)]
 pub struct Prevalence {
     /// Distinct clients per host id.
@@ -133,9 +136,12 @@ pub struct Prevalence {
 }
 
 impl Prevalence {
-    /// Counts, in O(n) time plus a sort of the distinct (client, host) pairs.
+    /// Counts, in O(n) time plus a sort of the distinct (client, host)
+    /// pairs; memory ~16 bytes per distinct pair, not per row.
     pub fn build(t: &EventTable) -> Prevalence {
-        let mut pairs: Vec<(Sym, Sym)> = Vec::new();
+        // Distinct (host, client) pairs only: memory scales with the pairs,
+        // not the rows (a week of 100 M rows has a few million pairs).
+        let mut set: std::collections::HashSet<(Sym, Sym)> = std::collections::HashSet::new();
         let mut host_first = vec![i64::MAX; t.hosts.len()];
         for r in 0..t.len() {
             let (s, h) = (t.src[r], t.host[r]);
@@ -143,12 +149,33 @@ impl Prevalence {
                 let f = &mut host_first[h as usize];
                 *f = (*f).min(t.ts_ms[r]);
                 if s != NONE {
-                    pairs.push((h, s));
+                    set.insert((h, s));
                 }
             }
         }
+        let mut pairs: Vec<(Sym, Sym)> = set.into_iter().collect();
         pairs.sort_unstable();
-        pairs.dedup();
+        // Address block of IP-literal hosts.
+        let block_of: Vec<Option<u64>> = (0..t.hosts.len() as u32)
+            .map(|h| ip_block(t.hosts.get(h).unwrap_or("")))
+            .collect();
+        let mut bpairs: Vec<(u64, Sym)> = pairs
+            .iter()
+            .filter_map(|&(h, s)| block_of[h as usize].map(|b| (b, s)))
+            .collect();
+        bpairs.sort_unstable();
+        bpairs.dedup();
+        let mut block_clients: HashMap<u64, u32> = HashMap::new();
+        for &(b, _) in &bpairs {
+            *block_clients.entry(b).or_default() += 1;
+        }
+        let mut block_first: HashMap<u64, i64> = HashMap::new();
+        for (h, b) in block_of.iter().enumerate() {
+            if let Some(b) = b {
+                let e = block_first.entry(*b).or_insert(i64::MAX);
+                *e = (*e).min(host_first[h]);
+            }
+        }
         let mut hosts = vec![0u32; t.hosts.len()];
         let mut dpairs: Vec<(Sym, Sym)> = Vec::with_capacity(pairs.len());
         for &(h, s) in &pairs {
@@ -160,6 +187,12 @@ impl Prevalence {
         }
         dpairs.sort_unstable();
         dpairs.dedup();
+        for (h, b) in block_of.iter().enumerate() {
+            if let Some(b) = b {
+                hosts[h] = block_clients.get(b).copied().unwrap_or(hosts[h]);
+                host_first[h] = block_first.get(b).copied().unwrap_or(host_first[h]);
+            }
+        }
         let mut domains = vec![0u32; t.domains.len()];
         for &(d, _) in &dpairs {
             domains[d as usize] += 1;
@@ -197,7 +230,11 @@ impl Prevalence {
     pub fn first_of_row(&self, t: &EventTable, row: u32) -> i64 {
         let d = t.domain(row);
         if d != NONE {
-            return self.domain_first.get(d as usize).copied().unwrap_or(i64::MAX);
+            return self
+                .domain_first
+                .get(d as usize)
+                .copied()
+                .unwrap_or(i64::MAX);
         }
         let h = t.host.get(row as usize).copied().unwrap_or(NONE);
         self.host_first.get(h as usize).copied().unwrap_or(i64::MAX)
@@ -206,6 +243,22 @@ impl Prevalence {
     /// `max_fraction` of all clients.
     pub fn is_rare(&self, n: u32, max_hosts: f64, max_fraction: f64) -> bool {
         n >= 1 && ((n as f64) <= max_hosts || (n as f64) < max_fraction * self.clients as f64)
+    }
+}
+
+/// The address block of an IP-literal host (IPv4 /16, IPv6 /32) as a
+/// number, `None` for names.
+pub fn ip_block(host: &str) -> Option<u64> {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    match h.parse::<IpAddr>().ok()? {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            Some((4u64 << 32) | (u64::from(o[0]) << 8) | u64::from(o[1]))
+        }
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            Some((6u64 << 32) | (u64::from(s[0]) << 16) | u64::from(s[1]))
+        }
     }
 }
 
@@ -281,7 +334,9 @@ mod tests {
     fn ua_classes() {
         assert_eq!(ua_class(Some("curl/8.4.0")), UaClass::Scripting("curl"));
         assert_eq!(
-            ua_class(Some("Mozilla/5.0 (Windows NT; Windows NT 10.0; ja-JP) WindowsPowerShell/5.1")),
+            ua_class(Some(
+                "Mozilla/5.0 (Windows NT; Windows NT 10.0; ja-JP) WindowsPowerShell/5.1"
+            )),
             UaClass::Scripting("PowerShell")
         );
         assert_eq!(
@@ -291,7 +346,9 @@ mod tests {
         assert_eq!(ua_class(Some("-")), UaClass::Empty);
         assert_eq!(ua_class(Some("  ")), UaClass::Empty);
         assert_eq!(
-            ua_class(Some("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0")),
+            ua_class(Some(
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0"
+            )),
             UaClass::Other
         );
         let huge = "é".repeat(10_000);
@@ -310,6 +367,38 @@ mod tests {
         let (_, h, wd) = local_time(ts, 0.0);
         assert_eq!((h, wd), (15, 6));
         assert_eq!(local_time(0, f64::NAN).1, 0);
+    }
+
+    #[test]
+    fn ip_literals_count_per_block() {
+        use crate::table::RowIn;
+        let mut t = EventTable::new();
+        for (i, (src, host)) in [
+            ("10.0.0.1", "52.113.1.1"),
+            ("10.0.0.2", "52.113.200.7"),
+            ("10.0.0.3", "52.113.9.9"),
+            ("10.0.0.1", "198.51.100.4"),
+            ("10.0.0.2", "a.example.com"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            t.push(&RowIn {
+                ts_ms: 1000 * i as i64,
+                src_ip: Some(src),
+                host: Some(host),
+                ..Default::default()
+            });
+        }
+        let p = Prevalence::build(&t);
+        let h = |s: &str| t.hosts.lookup(s).unwrap() as usize;
+        assert_eq!(p.hosts[h("52.113.200.7")], 3);
+        assert_eq!(p.host_first[h("52.113.9.9")], 0);
+        assert_eq!(p.hosts[h("198.51.100.4")], 1);
+        assert_eq!(p.hosts[h("a.example.com")], 1);
+        assert_eq!(p.clients, 3);
+        assert_eq!(ip_block("[2001:db8::1]"), ip_block("2001:db8:0:1::9"));
+        assert_eq!(ip_block("example.com"), None);
     }
 
     #[test]

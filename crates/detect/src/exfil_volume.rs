@@ -8,6 +8,15 @@
 //! upload/download ratio. Where the log has no upload bytes at all (Squid
 //! native), POST/PUT counts and tunnel time stand in and the explanation
 //! says the volume is unknown.
+//!
+//! Score: `10·log10(MB up)` (max 35), +25 if the pair's biggest day is an
+//! outlier against the client's own days (modified z ≥ `z_threshold`),
+//! +15 for a destination of ≤ `rare_hosts` clients (−10 if ≥ 10 % of
+//! clients use it), +10 if ≥ half the bytes went at night/weekend, +10 for
+//! ≥ `min_chunks` equal chunks, +5 for up/down ≥ 10, −20 if sanctioned.
+//! Uploads on ≥ half of the days are routine (capped at 45); without an
+//! outlier day the cap is 60 (medium). Unknown volume: 35–55 by POST/PUT
+//! count, 30 if the client posts on most days.
 
 use crate::common::{Prevalence, fill_common, human_bytes, local_time, median_mad, sort_findings};
 use crate::detector::{Context, Detector, DetectorInfo, Threshold, describe_pair};
@@ -90,6 +99,10 @@ static INFO: DetectorInfo = DetectorInfo {
            time), and a per-client map of daily totals.",
 };
 
+/// Longest period (days) over which empty days are counted into a client's
+/// baseline; beyond it only days with data are used.
+const MAX_SPAN_DAYS: i64 = 400;
+
 #[derive(Default)]
 struct PairStats {
     up: u64,
@@ -154,8 +167,9 @@ impl Detector for ExfilVolume {
                 if let Some(b) = t.bytes_up(r) {
                     p.any_up = true;
                     p.up = p.up.saturating_add(b);
-                    *p.by_day.entry(day).or_default() += b;
-                    if hour >= 22 || hour < 6 || wd >= 5 {
+                    let e = p.by_day.entry(day).or_default();
+                    *e = e.saturating_add(b);
+                    if !(6..22).contains(&hour) || wd >= 5 {
                         p.night_up = p.night_up.saturating_add(b);
                     }
                     if b >= 65_536 {
@@ -167,13 +181,16 @@ impl Detector for ExfilVolume {
                     p.posts += 1;
                 }
                 if t.is_connect(r) {
-                    p.tunnel_s += t.duration_s(r).unwrap_or(0) as u64;
+                    p.tunnel_s = p
+                        .tunnel_s
+                        .saturating_add(t.duration_s(r).unwrap_or(0) as u64);
                 }
             }
             let clients = prev.domains.get(dom as usize).copied().unwrap_or(0);
             let rare = prev.is_rare(clients, rare_hosts, 0.0);
             let first = rows[0];
-            let (s, mut d) = describe_pair(t, src, t.host[first as usize], t.dst_ip[first as usize]);
+            let (s, mut d) =
+                describe_pair(t, src, t.host[first as usize], t.dst_ip[first as usize]);
             let domain = t.domains.get(dom).unwrap_or("").to_string();
             d.domain = Some(domain.clone());
             let src_key = s.ip.clone().unwrap_or_default();
@@ -183,24 +200,50 @@ impl Detector for ExfilVolume {
                 if !rare || (p.posts as f64) < min_posts {
                     continue;
                 }
-                let score = (35.0 + 5.0 * (p.posts as f64 / min_posts).log2()).min(55.0);
+                let mut score = (35.0 + 5.0 * (p.posts as f64 / min_posts).log2()).min(55.0);
+                // Posting on most days is an agent's routine (monitoring,
+                // sync), not a one-off transfer.
+                let mut post_days: Vec<i64> = rows
+                    .iter()
+                    .filter(|&&r| matches!(t.method(r), Method::Post | Method::Put))
+                    .map(|&r| local_time(t.ts_ms[r as usize], off).0)
+                    .collect();
+                post_days.dedup();
+                post_days.sort_unstable();
+                post_days.dedup();
+                let span = d1.saturating_sub(d0).saturating_add(1).max(1) as f64;
+                let routine = span >= 3.0 && post_days.len() as f64 >= 0.5 * span;
+                if routine {
+                    score = score.min(30.0);
+                }
                 let mut f = Finding::new(INFO.id, &src_key, &domain, INFO.title_en.into(), score);
                 f.src = s;
                 f.dst = d;
                 fill_common(&mut f, t, &INFO, rows, max_samples);
                 f.figure("posts", p.posts as f64);
                 f.figure("tunnel_s", p.tunnel_s as f64);
+                f.figure("days_with_posts", post_days.len() as f64);
                 f.figure("destination_clients", clients as f64);
                 f.evidence.notes.insert("volume".into(), "unknown".into());
                 f.explanation.en = format!(
                     "{src_txt} sent {} POST/PUT requests to {domain}, which only {clients} \
-                     client(s) use. The log records no upload bytes, so the volume is unknown.",
-                    p.posts
+                     client(s) use{}. The log records no upload bytes, so the volume is unknown.",
+                    p.posts,
+                    if routine {
+                        ", on most days (routine)"
+                    } else {
+                        ""
+                    }
                 );
                 f.explanation.ja = format!(
-                    "{src_txt} が {domain} (利用端末 {clients} 台) に POST/PUT を {} 回送信しました。\
+                    "{src_txt} が {domain} (利用端末 {clients} 台) に POST/PUT を {} 回送信しました{}。\
                      ログに送信バイト数が無いため、送信量は不明です。",
-                    p.posts
+                    p.posts,
+                    if routine {
+                        " (ほぼ毎日の定常的な送信)"
+                    } else {
+                        ""
+                    }
                 );
                 out.push(f);
                 continue;
@@ -213,10 +256,21 @@ impl Detector for ExfilVolume {
             // at weekends is not penalised), minus this pair's bytes.
             let days = daily.get(&src);
             let mut base: Vec<f64> = Vec::new();
-            for day in d0..=d1 {
+            let day_base = |day: i64| {
                 let total = days.and_then(|m| m.get(&day)).copied().unwrap_or(0);
                 let mine = p.by_day.get(&day).copied().unwrap_or(0);
-                base.push(total.saturating_sub(mine) as f64);
+                total.saturating_sub(mine) as f64
+            };
+            if d1.saturating_sub(d0) <= MAX_SPAN_DAYS {
+                base.extend((d0..=d1).map(day_base));
+            } else {
+                // Absurd spans (corrupt time stamps): days with data only,
+                // never a walk over millions of empty days.
+                base.extend(
+                    days.into_iter()
+                        .flat_map(|m| m.keys())
+                        .map(|&d| day_base(d)),
+                );
             }
             let (med, mad) = median_mad(&base).unwrap_or((0.0, 0.0));
             // Robust z of the pair's largest day on top of the median day;
@@ -225,8 +279,12 @@ impl Detector for ExfilVolume {
             let peak = p.by_day.values().copied().max().unwrap_or(0) as f64;
             let z = 0.6745 * peak / mad.max(1e6);
             let anomalous = z >= z_thr && peak > med;
-            let days_up = p.by_day.values().filter(|&&b| b as f64 >= 0.1 * peak).count();
-            let n_days = (d1 - d0 + 1).max(1) as f64;
+            let days_up = p
+                .by_day
+                .values()
+                .filter(|&&b| b as f64 >= 0.1 * peak)
+                .count();
+            let n_days = (d1.saturating_sub(d0).saturating_add(1)).max(1) as f64;
             let routine = days_up as f64 >= 0.5 * n_days && n_days >= 3.0;
             let night_share = p.night_up as f64 / p.up.max(1) as f64;
             let (chunk, n_chunk) = p
@@ -243,8 +301,14 @@ impl Detector for ExfilVolume {
             let mut why_ja = Vec::new();
             if anomalous && !routine {
                 score += 25.0;
-                why_en.push(format!("{:.0}× its usual daily upload (z = {z:.1})", peak / med.max(1e6)));
-                why_ja.push(format!("普段の 1 日の送信量の {:.0} 倍 (z = {z:.1})", peak / med.max(1e6)));
+                why_en.push(format!(
+                    "{:.0}× its usual daily upload (z = {z:.1})",
+                    peak / med.max(1e6)
+                ));
+                why_ja.push(format!(
+                    "普段の 1 日の送信量の {:.0} 倍 (z = {z:.1})",
+                    peak / med.max(1e6)
+                ));
             }
             if rare {
                 score += 15.0;
@@ -255,7 +319,10 @@ impl Detector for ExfilVolume {
             }
             if night_share >= 0.5 {
                 score += 10.0;
-                why_en.push(format!("{:.0} % at night or on a weekend", night_share * 100.0));
+                why_en.push(format!(
+                    "{:.0} % at night or on a weekend",
+                    night_share * 100.0
+                ));
                 why_ja.push(format!("{:.0} % が夜間・休日", night_share * 100.0));
             }
             if chunked {
@@ -272,7 +339,9 @@ impl Detector for ExfilVolume {
             if routine {
                 // A daily pattern (backup, sync) is its own baseline.
                 score = score.min(45.0);
-                why_en.push(format!("uploads on {days_up} of {n_days:.0} days (routine)"));
+                why_en.push(format!(
+                    "uploads on {days_up} of {n_days:.0} days (routine)"
+                ));
                 why_ja.push(format!("{n_days:.0} 日中 {days_up} 日で送信 (定常的)"));
             } else if !anomalous {
                 // Volume without a deviation from the client's own normal
@@ -348,7 +417,12 @@ mod tests {
             let src = format!("10.0.1.{c}");
             for day in 0..5 {
                 for k in 0..4 {
-                    t.push(&up(MON_JST + day * 24 * H + (10 + k) * H, &src, "mail.example.com", 500_000));
+                    t.push(&up(
+                        MON_JST + day * 24 * H + (10 + k) * H,
+                        &src,
+                        "mail.example.com",
+                        500_000,
+                    ));
                 }
             }
         }
@@ -365,7 +439,12 @@ mod tests {
         office(&mut t);
         // Client 10.0.1.3 sends 40 × 5 MiB at 02:00–03:00 on Wednesday night.
         for k in 0..40 {
-            t.push(&up(MON_JST + 2 * 24 * H + 2 * H + k * 60_000, "10.0.1.3", "drop.example.org", 5 * 1_048_576));
+            t.push(&up(
+                MON_JST + 2 * 24 * H + 2 * H + k * 60_000,
+                "10.0.1.3",
+                "drop.example.org",
+                5 * 1_048_576,
+            ));
         }
         let f = ExfilVolume.run(&t, &Context::default());
         assert_eq!(f.len(), 1, "{f:#?}");
@@ -389,7 +468,12 @@ mod tests {
         office(&mut t);
         for day in 0..7 {
             for k in 0..10 {
-                t.push(&up(MON_JST + day * 24 * H + 1 * H + k * 60_000, "172.16.10.5", "backup.example.net", 4 * 1_048_576));
+                t.push(&up(
+                    MON_JST + day * 24 * H + H + k * 60_000,
+                    "172.16.10.5",
+                    "backup.example.net",
+                    4 * 1_048_576,
+                ));
             }
         }
         let f = ExfilVolume.run(&t, &Context::default());
@@ -414,5 +498,27 @@ mod tests {
         assert_eq!(f[0].evidence.notes["volume"], "unknown");
         assert!(f[0].explanation.en.contains("volume is unknown"));
         assert!((f[0].score - 40.0).abs() < 1e-9, "{}", f[0].score);
+        assert_eq!(f[0].evidence.figures["days_with_posts"], 1.0);
+    }
+
+    #[test]
+    fn unknown_volume_daily_agent_is_routine() {
+        let mut t = EventTable::new();
+        // A monitoring agent: one POST a minute for a week, no byte counts.
+        for k in 0..(7 * 24 * 60) {
+            let mut r = up(
+                MON_JST + k * 60_000,
+                "172.16.10.4",
+                "api.monitor.example",
+                0,
+            );
+            r.bytes_up = None;
+            t.push(&r);
+        }
+        let f = ExfilVolume.run(&t, &Context::default());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].score, 30.0);
+        assert_eq!(f[0].evidence.figures["days_with_posts"], 7.0);
+        assert!(f[0].explanation.en.contains("routine"));
     }
 }

@@ -7,6 +7,13 @@
 //! storage, file transfer, webmail, paste and generative AI) into findings,
 //! scored by category and volume and by how far the upload exceeds other
 //! users of the same service.
+//!
+//! Score: category base (paste 35, generative AI 30, storage / file
+//! transfer / webmail 25) + `8·log10(volume / threshold)` (max 25) + 15 when
+//! the volume is ≥ `peer_factor` × the median of the service's other users
+//! (or there are fewer than 3 others). Without byte counts: base +
+//! `5·log2(actions / min_upload_actions)` (max 15). Sanctioned services
+//! never produce findings (they stay in the inventory).
 
 use crate::common::{fill_common, human_bytes, median, sort_findings};
 use crate::detector::{Context, Detector, DetectorInfo, Threshold};
@@ -187,7 +194,11 @@ fn accumulate(t: &EventTable) -> BTreeMap<Key, Acc> {
 }
 
 fn row_of(t: &EventTable, k: &Key, a: &Acc) -> InventoryRow {
-    let user = if k.0 { t.users.get(k.1).map(str::to_string) } else { None };
+    let user = if k.0 {
+        t.users.get(k.1).map(str::to_string)
+    } else {
+        None
+    };
     let mut src_ips: Vec<String> = a
         .srcs
         .iter()
@@ -258,9 +269,15 @@ impl Detector for LeakRisk {
         }
         let mut out = Vec::new();
         for (k, a) in &acc {
-            let Some(&first) = a.rows.first() else { continue };
-            let Some(cat) = t.service_category(first) else { continue };
-            let Some((base, cat_en, cat_ja)) = category_risk(cat) else { continue };
+            let Some(&first) = a.rows.first() else {
+                continue;
+            };
+            let Some(cat) = t.service_category(first) else {
+                continue;
+            };
+            let Some((base, cat_en, cat_ja)) = category_risk(cat) else {
+                continue;
+            };
             if a.sanctioned {
                 continue;
             }
@@ -284,7 +301,12 @@ impl Detector for LeakRisk {
                 }
                 let others: Vec<f64> = per_service
                     .get(&k.2)
-                    .map(|v| v.iter().filter(|(kk, _)| kk != k).map(|(_, b)| *b).collect())
+                    .map(|v| {
+                        v.iter()
+                            .filter(|(kk, _)| kk != k)
+                            .map(|(_, b)| *b)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let mut o = others.clone();
                 peer_med = median(&mut o);
@@ -297,14 +319,21 @@ impl Detector for LeakRisk {
                 let peer_en = if above_peers {
                     match peer_med {
                         Some(m) if others.len() >= 3 => {
-                            format!(", far above the other users' median of {}", human_bytes(m as u64))
+                            format!(
+                                ", far above the other users' median of {}",
+                                human_bytes(m as u64)
+                            )
                         }
                         _ => ", and no other user sends as much".to_string(),
                     }
                 } else {
                     String::new()
                 };
-                let peer_ja = if above_peers { "。他の利用者を大きく上回ります" } else { "" };
+                let peer_ja = if above_peers {
+                    "。他の利用者を大きく上回ります"
+                } else {
+                    ""
+                };
                 en = format!(
                     "{who} uploaded {} to {svc} ({cat_en}, not sanctioned) in {} upload action(s) \
                      and {} request(s){peer_en}.",
@@ -340,9 +369,15 @@ impl Detector for LeakRisk {
                 .rows
                 .iter()
                 .copied()
-                .filter(|&r| t.upload_action(r) || matches!(t.method(r), Method::Post | Method::Put))
+                .filter(|&r| {
+                    t.upload_action(r) || matches!(t.method(r), Method::Post | Method::Put)
+                })
                 .collect();
-            let rows = if up_rows.is_empty() { &a.rows } else { &up_rows };
+            let rows = if up_rows.is_empty() {
+                &a.rows
+            } else {
+                &up_rows
+            };
             let r0 = rows[0];
             f.src = Source {
                 ip: row.src_ips.first().cloned(),
@@ -425,24 +460,69 @@ mod tests {
             let src = format!("10.0.0.{}", i + 1);
             let n = if *u == "sato" { 60 } else { 1 };
             for k in 0..n {
-                let mut r = row(T0 + k * 1000, &src, Some(u), "content.dropboxapi.com", "dropbox", "storage", Some(5_000_000), true);
+                let mut r = row(
+                    T0 + k * 1000,
+                    &src,
+                    Some(u),
+                    "content.dropboxapi.com",
+                    "dropbox",
+                    "storage",
+                    Some(5_000_000),
+                    true,
+                );
                 if *u != "sato" {
                     r.bytes_up = Some(1_000_000);
                 }
                 t.push(&r);
                 // An unauthenticated request from the same client goes to the same user.
-                t.push(&row(T0 + k * 1000 + 1, &src, None, "www.dropbox.com", "dropbox", "storage", Some(500), false));
+                t.push(&row(
+                    T0 + k * 1000 + 1,
+                    &src,
+                    None,
+                    "www.dropbox.com",
+                    "dropbox",
+                    "storage",
+                    Some(500),
+                    false,
+                ));
             }
         }
         // A sanctioned service with big uploads: inventory only.
         for k in 0..50 {
-            t.push(&row(T0 + k, "10.0.0.1", Some("ito"), "corp.box.com", "box", "storage", Some(10_000_000), true));
+            t.push(&row(
+                T0 + k,
+                "10.0.0.1",
+                Some("ito"),
+                "corp.box.com",
+                "box",
+                "storage",
+                Some(10_000_000),
+                true,
+            ));
         }
-        let mut r = row(T0, "10.0.0.1", Some("ito"), "corp.box.com", "box", "storage", Some(1), true);
+        let mut r = row(
+            T0,
+            "10.0.0.1",
+            Some("ito"),
+            "corp.box.com",
+            "box",
+            "storage",
+            Some(1),
+            true,
+        );
         r.sanctioned = true;
         t.push(&r);
         // A paste from a server without a user.
-        t.push(&row(T0 + 5, "172.16.10.3", None, "pastebin.com", "pastebin", "paste", Some(40_000), true));
+        t.push(&row(
+            T0 + 5,
+            "172.16.10.3",
+            None,
+            "pastebin.com",
+            "pastebin",
+            "paste",
+            Some(40_000),
+            true,
+        ));
         t
     }
 
@@ -467,7 +547,10 @@ mod tests {
         let box_ = inv.iter().find(|r| r.service == "box").unwrap();
         assert!(box_.sanctioned);
         let paste = inv.iter().find(|r| r.service == "pastebin").unwrap();
-        assert_eq!((paste.who.as_str(), paste.user.as_deref()), ("172.16.10.3", None));
+        assert_eq!(
+            (paste.who.as_str(), paste.user.as_deref()),
+            ("172.16.10.3", None)
+        );
         let json = serde_json::to_string(&inv).unwrap();
         assert!(json.contains("\"upload_actions\":60"));
     }
@@ -477,7 +560,11 @@ mod tests {
         let t = table();
         let f = LeakRisk.run(&t, &Context::default());
         let keys: Vec<&str> = f.iter().map(|x| x.key.as_str()).collect();
-        assert_eq!(keys, vec!["leak-risk|172.16.10.3|pastebin", "leak-risk|sato|dropbox"], "{f:#?}");
+        assert_eq!(
+            keys,
+            vec!["leak-risk|172.16.10.3|pastebin", "leak-risk|sato|dropbox"],
+            "{f:#?}"
+        );
         // paste 35 + 8·log10(40/16) = 3.18 + 15 (no peers) = 53.2
         assert!((f[0].score - 53.18).abs() < 0.01, "{}", f[0].score);
         // storage 25 + 8·log10(300 MB / 10 MB) = 11.8 + 15 above peers = 51.8
@@ -492,7 +579,16 @@ mod tests {
     fn unknown_volume_counts_actions() {
         let mut t = EventTable::new();
         for k in 0..6 {
-            t.push(&row(T0 + k, "10.0.0.8", Some("abe"), "chatgpt.com", "chatgpt", "generative_ai", None, true));
+            t.push(&row(
+                T0 + k,
+                "10.0.0.8",
+                Some("abe"),
+                "chatgpt.com",
+                "chatgpt",
+                "generative_ai",
+                None,
+                true,
+            ));
         }
         let f = LeakRisk.run(&t, &Context::default());
         assert_eq!(f.len(), 1);

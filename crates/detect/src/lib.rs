@@ -17,6 +17,18 @@
 //! * [`Finding`]: one result, with a stable key so verdicts survive re-runs.
 //! * [`beacon`]: RITA v5's beacon score (baseline) and kensa's
 //!   jitter-robust periodicity test; [`dga`]: a lexical DGA model.
+//! * [`proxy_signals`]: 407 storms, CONNECT to raw IPs / non-443 ports,
+//!   direct-to-IP HTTP, long tunnels, scripting / empty / rare agents,
+//!   DNS-failure bursts; [`exfil_volume`]: uploads against the client's own
+//!   baseline; [`leak_risk`]: unsanctioned cloud uploads and the per-user
+//!   service inventory ([`leak_risk::inventory`]); [`rare_destination`]:
+//!   rare new destinations with corroborating evidence; [`c2_traits`]: a
+//!   [`StreamPass`] over full URLs (Cobalt Strike URIs, checksum8 stagers,
+//!   executable/image mismatches). [`common`] holds their shared helpers.
+//!
+//! The caller runs [`Detector::run`] for every detector on the table, and
+//! feeds every [`Detector::stream`] pass each record with its row while
+//! filling the table, then calls [`StreamPass::finish`].
 //!
 //! ```
 //! use kensa_detect::{Context, EventTable, RowIn, DETECTORS};
@@ -47,8 +59,8 @@ pub mod common;
 pub mod compliance;
 pub mod detector;
 pub mod dga;
-pub mod finding;
 pub mod exfil_volume;
+pub mod finding;
 pub mod group;
 pub mod leak_risk;
 pub mod proxy_signals;

@@ -5,8 +5,18 @@
 //! signal; the signals' weights are combined as a noisy-OR
 //! ([`crate::common::noisy_or`]), and every single weight is below the
 //! "high" line (75), so one weak signal alone is never high.
+//!
+//! Weights: 407 storm 40–55 (by count over `min_407`), CONNECT to a raw IP
+//! 35, CONNECT to a port other than 443 35, direct-to-IP HTTP 25, longest
+//! tunnel 15 / 25 / 35 / 45 for 1 / 4 / 8 / 12 h (halved for catalog
+//! services), scripting agent 25, empty agent 20, rare agent 15; CONNECT
+//! and tunnel weights are halved on shared destinations; a destination of
+//! 1–2 clients adds 15 to other signals. The 407 storm is judged over the
+//! whole period per (client, host) (a browser's 407s are each followed by
+//! an authenticated retry to the same host). DNS-failure bursts are a
+//! separate per-client finding, 45–55.
 
-use crate::common::{UaClass, Prevalence, fill_common, noisy_or, sort_findings, ua_class};
+use crate::common::{Prevalence, UaClass, fill_common, noisy_or, sort_findings, ua_class};
 use crate::detector::{Context, Detector, DetectorInfo, Threshold, describe_pair};
 use crate::finding::Finding;
 use crate::group::{GroupKey, Groups};
@@ -25,7 +35,8 @@ static INFO: DetectorInfo = DetectorInfo {
               with (almost) no authenticated success (malware that does not know the user's \
               credentials); CONNECT tunnels to raw IP addresses or to ports other than 443; \
               plain HTTP straight to an IP address; tunnels held open for 1 / 4 / 8 / 12 hours \
-              or more; scripting or empty User-Agents and agents seen on this client only. \
+              or more; scripting or empty User-Agents and agents seen on this client only; and, \
+              per client, bursts of many distinct names that fail to resolve. \
               Signals are combined; one weak signal alone never rates high.",
     features: &[
         "407 replies vs authenticated successes per (client, host)",
@@ -34,7 +45,9 @@ static INFO: DetectorInfo = DetectorInfo {
         "longest CONNECT duration (tiers 1 h, 4 h, 8 h, 12 h)",
         "User-Agent class (scripting library, empty) of the pair's requests",
         "User-Agent used by this client only, to few destinations, unlike its usual agent",
-        "destination prevalence (distinct clients) to damp shared infrastructure",
+        "distinct host names failing DNS (5xx, no server address) per client within a window",
+        "destination prevalence (distinct clients): damps shared infrastructure; a destination \
+         of 1–2 clients adds weight 15 to other signals (never alone)",
     ],
     thresholds: &[
         Threshold {
@@ -58,6 +71,17 @@ static INFO: DetectorInfo = DetectorInfo {
                      tunnel signals are halved.",
         },
         Threshold {
+            name: "dns_burst_hosts",
+            default: 20.0,
+            reason: "Dead links and typos make a few failed lookups a day; 20 distinct names \
+                     failing within the window is a generator walking its list (T1568.002).",
+        },
+        Threshold {
+            name: "dns_burst_window_min",
+            default: 10.0,
+            reason: "DGA malware tries its candidate names back to back, within minutes.",
+        },
+        Threshold {
             name: "min_score",
             default: 30.0,
             reason: "Below 30 only a 1-hour tunnel or a rare agent alone remains, which is \
@@ -69,7 +93,7 @@ static INFO: DetectorInfo = DetectorInfo {
             reason: "Enough source lines to open in the log viewer.",
         },
     ],
-    attack: &["T1090", "T1071.001", "T1571"],
+    attack: &["T1090", "T1071.001", "T1571", "T1568.002"],
     false_positives: &[
         "a user who cancels the proxy password dialog while an application keeps retrying",
         "partner SSL-VPNs and appliances on ports like 10443 or 8443",
@@ -101,14 +125,17 @@ struct UaStats {
 }
 
 fn ua_stats(t: &EventTable) -> UaStats {
-    let mut tri: Vec<(Sym, Sym, Sym)> = (0..t.len())
-        .filter(|&r| t.src[r] != NONE && t.ua[r] != NONE)
-        .map(|r| (t.src[r], t.ua[r], t.host[r]))
-        .collect();
+    // Distinct triples only (memory per distinct triple, not per row).
+    let mut tri_set: std::collections::HashSet<(Sym, Sym, Sym)> = std::collections::HashSet::new();
     let mut counts: HashMap<(Sym, Sym), u64> = HashMap::new();
-    for &(s, u, _) in &tri {
-        *counts.entry((s, u)).or_default() += 1;
+    for r in 0..t.len() {
+        let (s, u) = (t.src[r], t.ua[r]);
+        if s != NONE && u != NONE {
+            tri_set.insert((s, u, t.host[r]));
+            *counts.entry((s, u)).or_default() += 1;
+        }
     }
+    let mut tri: Vec<(Sym, Sym, Sym)> = tri_set.into_iter().collect();
     let mut usual: HashMap<Sym, (u64, Sym)> = HashMap::new();
     for (&(s, u), &n) in &counts {
         let e = usual.entry(s).or_insert((0, u));
@@ -203,7 +230,10 @@ impl Detector for ProxySignals {
                 }
                 if ua != NONE
                     && uas.srcs_per_ua.get(&ua) == Some(&1)
-                    && uas.hosts_per_src_ua.get(&(src, ua)).is_some_and(|&h| h <= 2)
+                    && uas
+                        .hosts_per_src_ua
+                        .get(&(src, ua))
+                        .is_some_and(|&h| h <= 2)
                     && uas.usual.get(&src).is_some_and(|&u| u != ua)
                 {
                     n_rare_ua += 1;
@@ -212,14 +242,12 @@ impl Detector for ProxySignals {
             let n = rows.len() as f64;
             let first = rows[0];
             let clients = prev.hosts.get(host as usize).copied().unwrap_or(0);
-            let is_shared =
-                clients >= 3 && (clients as f64) >= shared * prev.clients as f64;
+            let is_shared = clients >= 3 && (clients as f64) >= shared * prev.clients as f64;
             let damp = if is_shared { 0.5 } else { 1.0 };
             let mut w: Vec<f64> = Vec::new();
             let mut en: Vec<String> = Vec::new();
             let mut ja: Vec<String> = Vec::new();
-            let auth_storm =
-                n407 as f64 >= min_407 && (n_cred as f64) <= max_ratio * n407 as f64;
+            let auth_storm = n407 as f64 >= min_407 && (n_cred as f64) <= max_ratio * n407 as f64;
             if auth_storm {
                 w.push((40.0 + 10.0 * (n407 as f64 / min_407).log2()).min(55.0));
                 en.push(format!(
@@ -231,7 +259,9 @@ impl Detector for ProxySignals {
             }
             if connect_ip > 0 {
                 w.push(35.0 * damp);
-                en.push(format!("{connect_ip} CONNECT tunnel(s) to a raw IP address"));
+                en.push(format!(
+                    "{connect_ip} CONNECT tunnel(s) to a raw IP address"
+                ));
                 ja.push(format!("IP アドレス直指定の CONNECT が {connect_ip} 回"));
             }
             if let Some(p) = connect_port {
@@ -241,12 +271,19 @@ impl Detector for ProxySignals {
             }
             if direct_ip > 0 {
                 w.push(25.0 * damp);
-                en.push(format!("{direct_ip} plain HTTP request(s) straight to an IP address"));
-                ja.push(format!("IP アドレスへの直接 HTTP リクエストが {direct_ip} 回"));
+                en.push(format!(
+                    "{direct_ip} plain HTTP request(s) straight to an IP address"
+                ));
+                ja.push(format!(
+                    "IP アドレスへの直接 HTTP リクエストが {direct_ip} 回"
+                ));
             }
             let (tw, tier) = tunnel_weight(longest);
             if tw > 0.0 {
-                let known = t.host_service.get(host as usize).is_some_and(|&s| s != NONE);
+                let known = t
+                    .host_service
+                    .get(host as usize)
+                    .is_some_and(|&s| s != NONE);
                 w.push(tw * damp * if known { 0.5 } else { 1.0 });
                 en.push(format!(
                     "a tunnel held open {:.1} h (tier ≥ {tier} h)",
@@ -273,6 +310,13 @@ impl Detector for ProxySignals {
             }
             if w.is_empty() {
                 continue;
+            }
+            // Rarity amplifies the other signals, never stands alone.
+            let rare = (1..=2).contains(&clients) && !is_shared;
+            if rare {
+                w.push(15.0);
+                en.push(format!("a destination only {clients} client(s) use"));
+                ja.push(format!("利用端末が {clients} 台だけの宛先"));
             }
             let score = noisy_or(&w);
             if score < min_score {
@@ -311,7 +355,9 @@ impl Detector for ProxySignals {
                 "{src_txt} → {dst_key}: {}.{}",
                 en.join("; "),
                 if is_shared {
-                    format!(" The destination is shared by {clients} clients, so CONNECT/tunnel signals were halved.")
+                    format!(
+                        " The destination is shared by {clients} clients, so CONNECT/tunnel signals were halved."
+                    )
                 } else {
                     String::new()
                 }
@@ -320,24 +366,120 @@ impl Detector for ProxySignals {
                 "{src_txt} → {dst_key}: {}。{}",
                 ja.join("、"),
                 if is_shared {
-                    format!("宛先は {clients} 台の端末が利用する共有先のため、CONNECT/トンネルの重みを半分にしています。")
+                    format!(
+                        "宛先は {clients} 台の端末が利用する共有先のため、CONNECT/トンネルの重みを半分にしています。"
+                    )
                 } else {
                     String::new()
                 }
             );
             out.push(f);
         }
+        out.extend(dns_bursts(t, ctx, max_samples));
         sort_findings(&mut out);
         out
     }
+}
+
+/// Per client: the largest number of distinct host names that failed to
+/// resolve (502/503/504 with no server address) within the window.
+fn dns_bursts(t: &EventTable, ctx: &Context, max_samples: usize) -> Vec<Finding> {
+    let min_hosts = ctx.param(&INFO, "dns_burst_hosts").max(2.0) as usize;
+    let window = (ctx.param(&INFO, "dns_burst_window_min").max(0.0) * 60_000.0) as i64;
+    let mut fails: Vec<(Sym, i64, Sym, u32)> = (0..t.len() as u32)
+        .filter(|&r| {
+            let ri = r as usize;
+            matches!(t.status(r), Some(502..=504))
+                && t.dst_ip[ri] == NONE
+                && t.host[ri] != NONE
+                && t.src[ri] != NONE
+        })
+        .map(|r| {
+            (
+                t.src[r as usize],
+                t.ts_ms[r as usize],
+                t.host[r as usize],
+                r,
+            )
+        })
+        .collect();
+    fails.sort_unstable();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < fails.len() {
+        let src = fails[i].0;
+        let mut j = i;
+        while j < fails.len() && fails[j].0 == src {
+            j += 1;
+        }
+        let run = &fails[i..j];
+        // Sliding window over time with a count per host.
+        let mut counts: HashMap<Sym, u32> = HashMap::new();
+        let (mut best, mut best_at) = (0usize, (0usize, 0usize));
+        let mut lo = 0;
+        for hi in 0..run.len() {
+            *counts.entry(run[hi].2).or_default() += 1;
+            while run[hi].1.saturating_sub(run[lo].1) > window {
+                if let Some(c) = counts.get_mut(&run[lo].2) {
+                    *c -= 1;
+                    if *c == 0 {
+                        counts.remove(&run[lo].2);
+                    }
+                }
+                lo += 1;
+            }
+            if counts.len() > best {
+                best = counts.len();
+                best_at = (lo, hi);
+            }
+        }
+        if best >= min_hosts {
+            let rows: Vec<u32> = run[best_at.0..=best_at.1].iter().map(|x| x.3).collect();
+            let w = (45.0 + 5.0 * (best as f64 / min_hosts as f64).log2()).min(55.0);
+            let first = rows[0];
+            let (s, mut d) = describe_pair(t, src, t.host[first as usize], NONE);
+            d.domain = None;
+            d.service = None;
+            let src_key = s.ip.clone().unwrap_or_default();
+            let mut f = Finding::new(
+                INFO.id,
+                &src_key,
+                "(dns-failure-burst)",
+                "Burst of failed DNS lookups".into(),
+                w,
+            );
+            f.src = s;
+            f.dst = d;
+            fill_common(&mut f, t, &INFO, &rows, max_samples);
+            f.attack = vec!["T1568.002".into()];
+            f.figure("failed_hosts_in_window", best as f64);
+            f.figure("window_min", window as f64 / 60_000.0);
+            f.figure("failed_lookups_total", run.len() as f64);
+            let mins = (t.ts_ms[rows[rows.len() - 1] as usize] - t.ts_ms[first as usize]) as f64
+                / 60_000.0;
+            f.explanation.en = format!(
+                "{src_key} requested {best} distinct host names that failed to resolve within \
+                 {mins:.1} min (e.g. {}): a domain generation algorithm trying its list?",
+                f.dst.host.as_deref().unwrap_or("?")
+            );
+            f.explanation.ja = format!(
+                "{src_key} が {mins:.1} 分間に名前解決できないホスト名 {best} 件 (例: {}) にアクセスしました。\
+                 DGA による候補ドメインの総当たりの可能性があります。",
+                f.dst.host.as_deref().unwrap_or("?")
+            );
+            out.push(f);
+        }
+        i = j;
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::compliance::assert_detector_compliance;
-    use crate::table::{Locator, RowIn};
     use crate::finding::Severity;
+    use crate::table::{Locator, RowIn};
 
     const T0: i64 = 1_763_251_200_000; // 2025-11-16T00:00:00Z
 
@@ -393,9 +535,9 @@ mod tests {
         assert_eq!(f.title, "407 proxy-authentication storm");
         assert_eq!(f.evidence.figures["n_407"], 60.0);
         assert_eq!(f.evidence.figures["n_authenticated"], 0.0);
-        // 40 + 10·log2(3) = 55.8 → capped 55; with the scripting agent (25):
-        // 100·(1 − 0.45·0.75) = 66.25.
-        assert!((f.score - 66.25).abs() < 1e-6, "{}", f.score);
+        // 40 + 10·log2(3) = 55.8 → capped 55; with the scripting agent (25)
+        // and the rare destination (15): 100·(1 − 0.45·0.75·0.85) = 71.3.
+        assert!((f.score - 71.3125).abs() < 1e-6, "{}", f.score);
         assert_eq!(f.severity, Severity::Medium);
         assert!(f.explanation.en.contains("python-requests"));
     }
@@ -424,13 +566,43 @@ mod tests {
         let f = ProxySignals.run(&t, &Context::default());
         let top = &f[0];
         assert_eq!(top.key, "proxy-signals|10.0.0.50|198.51.100.7");
-        // raw IP 35, port 35, 8-h tier 35: 100·(1 − 0.65³) = 72.5.
-        assert!((top.score - 72.5375).abs() < 1e-3, "{}", top.score);
+        // raw IP 35, port 35, 8-h tier 35, rare 15: 100·(1 − 0.65³·0.85) = 76.7:
+        // four signals together rate high.
+        assert!((top.score - 76.656875).abs() < 1e-3, "{}", top.score);
         assert_eq!(top.evidence.figures["connect_port"], 4444.0);
         assert_eq!(top.evidence.figures["longest_tunnel_s"], 9.0 * 3600.0);
-        assert!(top.severity < Severity::High);
+        assert_eq!(top.severity, Severity::High);
         // Shared relay: raw IP 17.5 + 1-h tier 7.5 → 23.7, below min_score.
         assert!(f.iter().all(|x| !x.key.ends_with("52.112.0.9")), "{f:#?}");
+    }
+
+    #[test]
+    fn dns_failure_burst() {
+        let mut t = EventTable::new();
+        background(&mut t);
+        let names: Vec<String> = (0..40).map(|i| format!("q{i}x7kz.example")).collect();
+        for (i, n) in names.iter().enumerate() {
+            let mut r = base(T0 + i as i64 * 5_000, "10.0.0.77", n);
+            r.status = Some(503);
+            t.push(&r);
+        }
+        // A dead link retried all day is not a burst.
+        for i in 0..50i64 {
+            let mut r = base(T0 + i * 600_000, "10.0.0.10", "dead.example.org");
+            r.status = Some(503);
+            t.push(&r);
+        }
+        let f = ProxySignals.run(&t, &Context::default());
+        let b: Vec<_> = f
+            .iter()
+            .filter(|x| x.title == "Burst of failed DNS lookups")
+            .collect();
+        assert_eq!(b.len(), 1, "{f:#?}");
+        assert_eq!(b[0].key, "proxy-signals|10.0.0.77|(dns-failure-burst)");
+        // 40 names within 195 s: 45 + 5·log2(2) = 50.
+        assert_eq!(b[0].evidence.figures["failed_hosts_in_window"], 40.0);
+        assert_eq!(b[0].score, 50.0);
+        assert_eq!(b[0].dst.host.as_deref(), Some("q0x7kz.example"));
     }
 
     #[test]

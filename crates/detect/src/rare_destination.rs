@@ -7,6 +7,9 @@
 //! shows periodicity ([`crate::beacon::robust`]), a scripting or empty
 //! User-Agent, a raw IP, a DGA-like name ([`crate::dga`]) or uploads; the
 //! explanation names which evidence combined.
+//!
+//! Score: 35 + 20 per kind of evidence (max 95): one corroborating trait is
+//! medium (55), two are high (75), three or more critical.
 
 use crate::beacon::robust::{RobustParams, Scratch, analyze};
 use crate::common::{Prevalence, UaClass, fill_common, human_bytes, sort_findings, ua_class};
@@ -114,7 +117,7 @@ impl Detector for RareDestination {
                 logs_ua.insert(t.src[r]);
             }
         }
-        let by_domain = Groups::build(t, GroupKey::SrcDomain, |r| rare_row(r));
+        let by_domain = Groups::build(t, GroupKey::SrcDomain, rare_row);
         let by_host = Groups::build(t, GroupKey::SrcHost, |r| t.domain(r) == NONE && rare_row(r));
         let params = RobustParams::default();
         let mut scratch = Scratch::default();
@@ -182,15 +185,25 @@ impl Detector for RareDestination {
                 }
                 // 4. DGA-like name.
                 let mut dga_p = 0.0;
-                if is_domain && t.service(first) == NONE {
-                    if let Some(p) = crate::dga::score_domain(&dest).filter(|&p| p >= dga_thr) {
-                        dga_p = p;
-                        en.push(format!("a machine-generated-looking name (DGA {:.0} %)", p * 100.0));
-                        ja.push(format!("機械生成のようなドメイン名 (DGA {:.0} %)", p * 100.0));
-                    }
+                if is_domain
+                    && t.service(first) == NONE
+                    && let Some(p) = crate::dga::score_domain(&dest).filter(|&p| p >= dga_thr)
+                {
+                    dga_p = p;
+                    en.push(format!(
+                        "a machine-generated-looking name (DGA {:.0} %)",
+                        p * 100.0
+                    ));
+                    ja.push(format!(
+                        "機械生成のようなドメイン名 (DGA {:.0} %)",
+                        p * 100.0
+                    ));
                 }
                 // 5. Uploads.
-                let up: u64 = rows.iter().filter_map(|&r| t.bytes_up(r)).sum();
+                let up: u64 = rows
+                    .iter()
+                    .filter_map(|&r| t.bytes_up(r))
+                    .fold(0u64, u64::saturating_add);
                 let posts = rows
                     .iter()
                     .filter(|&&r| matches!(t.method(r), Method::Post | Method::Put))
@@ -225,7 +238,10 @@ impl Detector for RareDestination {
                 f.figure("scripting_ua_requests", n_script);
                 f.figure("empty_ua_requests", n_empty);
                 f.figure("posts", posts);
-                f.figure("first_seen_after_start_h", (prev.first_of_row(t, first) - t0) as f64 / 3.6e6);
+                f.figure(
+                    "first_seen_after_start_h",
+                    (prev.first_of_row(t, first) - t0) as f64 / 3.6e6,
+                );
                 let src_txt = f.src.ip.as_deref().unwrap_or("?").to_string();
                 f.explanation.en = format!(
                     "{dest} is contacted by only {clients} client(s) and first appeared {:.0} h \
@@ -278,7 +294,12 @@ mod tests {
         for c in 0..20 {
             let src = format!("10.0.2.{c}");
             for k in 0..5 {
-                t.push(&r(T0 + c * 1000 + k * 7 * H, &src, "portal.example.jp", CHROME));
+                t.push(&r(
+                    T0 + c * 1000 + k * 7 * H,
+                    &src,
+                    "portal.example.jp",
+                    CHROME,
+                ));
             }
         }
     }
@@ -294,15 +315,30 @@ mod tests {
         world(&mut t);
         // A new small-business site one person browses on day 3: silent.
         for k in 0..8 {
-            t.push(&r(T0 + 50 * H + k * 40_000, "10.0.2.3", "sakura-koumuten.co.jp", CHROME));
+            t.push(&r(
+                T0 + 50 * H + k * 40_000,
+                "10.0.2.3",
+                "sakura-koumuten.co.jp",
+                CHROME,
+            ));
         }
         // A periodic PowerShell poll to a new rare domain from day 2.
         for k in 0..60 {
-            t.push(&r(T0 + 30 * H + k * 600_000, "10.0.2.7", "cdn-sync.example.net", "Mozilla/5.0 WindowsPowerShell/5.1"));
+            t.push(&r(
+                T0 + 30 * H + k * 600_000,
+                "10.0.2.7",
+                "cdn-sync.example.net",
+                "Mozilla/5.0 WindowsPowerShell/5.1",
+            ));
         }
         // The same poll to a domain seen on the first day: not new.
         for k in 0..60 {
-            t.push(&r(T0 + 2 * H + k * 600_000, "10.0.2.8", "old-sync.example.net", "curl/8.0"));
+            t.push(&r(
+                T0 + 2 * H + k * 600_000,
+                "10.0.2.8",
+                "old-sync.example.net",
+                "curl/8.0",
+            ));
         }
         let f = RareDestination.run(&t, &Context::default());
         assert_eq!(f.len(), 1, "{f:#?}");

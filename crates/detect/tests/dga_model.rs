@@ -314,9 +314,19 @@ fn cdn_hosts_are_scored_by_registered_domain() {
     let f = kensa_detect::dga::Dga.run(&t, &Context::default());
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].dst.domain.as_deref(), Some("xqzkvwjbtrmp.net"));
+    // Under a private-section suffix (hosting platform) the platform label
+    // is scored, whatever registered domain the enrich stage passed.
     assert_eq!(
         label_of("d1a2b3c4.cloudfront.net").as_deref(),
-        Some("d1a2b3c4")
+        Some("cloudfront")
+    );
+    assert_eq!(
+        label_of("gi18dy3apam6s.net").as_deref(),
+        Some("gi18dy3apam6s")
+    );
+    assert_eq!(
+        label_of("Sakura-Koumuten.CO.JP").as_deref(),
+        Some("sakura-koumuten")
     );
     assert_eq!(label_of("xn--eckwd4c7c.jp"), None);
     assert_eq!(label_of("例え.jp"), None);

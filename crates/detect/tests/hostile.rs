@@ -43,6 +43,16 @@ fn random_strings_and_extreme_values() {
                 category: pick(&mut r),
                 service: if r.below(2) == 0 { None } else { pick(&mut r) },
                 is_ip_literal: r.below(5) == 0,
+                service_category: pick(&mut r),
+                duration_ms: [
+                    None,
+                    Some(i64::MIN),
+                    Some(i64::MAX),
+                    Some(-1),
+                    Some(86_400_000),
+                ][r.below(5) as usize],
+                upload_action: r.below(2) == 0,
+                sanctioned: r.below(3) == 0,
                 locator: Locator {
                     file: u16::MAX,
                     line: i,
@@ -51,6 +61,45 @@ fn random_strings_and_extreme_values() {
             });
         }
         let ctx = Context::default();
+        // Streaming passes on junk records (paths, methods, content types).
+        for d in DETECTORS {
+            let Some(mut pass) = d.stream(&ctx) else {
+                continue;
+            };
+            for i in 0..3000u32 {
+                let s = |r: &mut Rng| pool[r.below(pool.len() as u64) as usize].clone();
+                let path = match r.below(4) {
+                    0 => "/submit.php".to_string(),
+                    1 => "/9vXU".to_string(),
+                    2 => format!("/{}.gif", s(&mut r)),
+                    _ => s(&mut r),
+                };
+                let (src, host, ct) = (s(&mut r), s(&mut r), s(&mut r));
+                let method = ["GET", "POST", "", "\u{0}"][r.below(4) as usize];
+                let rec = kensa_model::WebRecord {
+                    ts_ms: extremes[r.below(extremes.len() as u64) as usize],
+                    method: Some(std::borrow::Cow::Borrowed(method)),
+                    path: Some(std::borrow::Cow::Owned(path)),
+                    content_type: Some(std::borrow::Cow::Owned(ct.clone())),
+                    bytes_down: Some(r.next_u64()),
+                    ..Default::default()
+                };
+                let row = RowIn {
+                    ts_ms: rec.ts_ms,
+                    src_ip: Some(&src),
+                    host: Some(&host),
+                    content_type: Some(&ct),
+                    bytes_down: rec.bytes_down,
+                    bytes_up: Some(u64::MAX),
+                    locator: Locator { file: 0, line: i },
+                    ..Default::default()
+                };
+                pass.observe(&rec, &row);
+            }
+            let f = pass.finish(&t, &ctx);
+            check_findings(d.info(), &f);
+            serde_json::to_string(&f).expect("serialisable");
+        }
         for d in DETECTORS {
             let a = d.run(&t, &ctx);
             check_findings(d.info(), &a);

@@ -275,7 +275,7 @@ fn chrono_like_now() -> u128 {
 
 /// Sniffs, parses and commits one decompressed stream.
 #[allow(clippy::too_many_arguments)]
-fn ingest_stream<R: std::io::BufRead + Send>(
+fn ingest_stream<R: std::io::BufRead>(
     case: &mut Case,
     run_id: i64,
     mut rd: R,

@@ -250,7 +250,7 @@ fn read_chunks(reader: &mut dyn Read, tx: &crossbeam_channel::Sender<Chunk>, sta
     let mut skipping_long = false;
     let mut eof = false;
     let mut error = None;
-    let mut send = |data: Vec<u8>, next_line: &mut u64, preamble: &mut Option<Arc<str>>| -> bool {
+    let send = |data: Vec<u8>, next_line: &mut u64, preamble: &mut Option<Arc<str>>| -> bool {
         let n = memchr::memchr_iter(b'\n', &data).count() as u64 + u64::from(!data.ends_with(b"\n"));
         let new_pre = last_fields_line(&data).map(|l| Arc::<str>::from(String::from_utf8_lossy(l).as_ref()));
         let chunk = Chunk { data, first_line: *next_line, preamble: preamble.clone() };

@@ -212,11 +212,11 @@ pub fn hashing<R: Read>(inner: R, counter: Arc<AtomicU64>) -> (HashOnDrop<R>, Ha
 
 /// Opens a decompressing reader over `raw`, choosing the codec from the
 /// first bytes. Returns the codec used.
-pub fn decompress<'a, R: Read + Send + 'a>(raw: R) -> io::Result<(Box<dyn BufRead + Send + 'a>, Compression)> {
+pub fn decompress<'a, R: Read + 'a>(raw: R) -> io::Result<(Box<dyn BufRead + 'a>, Compression)> {
     let mut br = BufReader::with_capacity(256 * 1024, raw);
     let head = br.fill_buf()?;
     let c = Compression::sniff(head);
-    let r: Box<dyn BufRead + Send + 'a> = match c {
+    let r: Box<dyn BufRead + 'a> = match c {
         Compression::None => Box::new(br),
         Compression::Gzip => Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(br))),
         Compression::Bzip2 => Box::new(BufReader::with_capacity(1 << 20, bzip2::bufread::MultiBzDecoder::new(br))),

@@ -303,6 +303,20 @@ impl Case {
         Ok(())
     }
 
+    /// Sets a case-level fact (e.g. which intel versions were used).
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.db.execute(
+            "INSERT INTO meta(key,value) VALUES(?1,?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Reads a case-level fact.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.db.query_row("SELECT value FROM meta WHERE key=?1", [key], |r| r.get(0)).optional()?)
+    }
+
     /// Starts a run (one CLI invocation that writes), returning its id.
     pub fn begin_run(&self, command: &str) -> Result<i64> {
         self.db.execute("INSERT INTO runs(started_at, command) VALUES(?1, ?2)", params![now(), command])?;

@@ -61,6 +61,34 @@ static INFO: DetectorInfo = DetectorInfo {
             default: 5.0,
             reason: "Enough source lines to open in the log viewer without bloating findings.",
         },
+        Threshold {
+            name: "shared_fraction",
+            default: 0.1,
+            reason: "A registered domain polled by 10 % or more of the clients (and at least 3) \
+                     is a software agent fleet (updaters, AV lookups, CRLs): still reported, but \
+                     capped at `shared_cap` so it never outranks a one-host beacon.",
+        },
+        Threshold {
+            name: "established_cap",
+            default: 70.0,
+            reason: "A series to a destination already seen in the first 24 h that keeps its \
+                     rhythm over ≥ 90 % of the days is established behaviour (monitoring \
+                     agents, sync clients) or an implant older than the logs: top of medium, \
+                     never high, so new beacons rank first.",
+        },
+        Threshold {
+            name: "service_cap",
+            default: 60.0,
+            reason: "Destinations the enrich catalog names (cloud storage, SaaS) are \
+                     legitimate services; C2 over them is possible (T1102), so they stay \
+                     reported, as medium at most.",
+        },
+        Threshold {
+            name: "shared_cap",
+            default: 45.0,
+            reason: "Low severity: periodicity to a fleet-wide destination is expected behaviour \
+                     and only worth a glance.",
+        },
     ],
     attack: &["T1071.001", "T1573", "T1029"],
     false_positives: &[
@@ -108,6 +136,11 @@ impl Detector for Beacon {
             return Vec::new();
         };
         let groups = Groups::build(t, GroupKey::SrcHost, |_| true);
+        let shared_fraction = ctx.param(&INFO, "shared_fraction");
+        let shared_cap = ctx.param(&INFO, "shared_cap");
+        let established_cap = ctx.param(&INFO, "established_cap");
+        let service_cap = ctx.param(&INFO, "service_cap");
+        let prev = crate::common::Prevalence::build(t);
         let mut scratch = robust::Scratch::default();
         let mut times = Vec::new();
         let mut secs = Vec::new();
@@ -132,13 +165,37 @@ impl Detector for Beacon {
             let (s, d) = describe_pair(t, src, host, ip);
             let src_key = s.ip.clone().unwrap_or_default();
             let dst_key = d.host.clone().unwrap_or_default();
+            let clients = prev.of_row(t, first);
+            let shared = clients >= 3 && clients as f64 >= shared_fraction * prev.clients as f64;
+            let mut score = score_from_p(best.p_value);
+            if shared {
+                score = score.min(shared_cap);
+            }
+            // Established: destination known from the first day and the
+            // rhythm present on ≥ 90 % of the data's days.
+            let day = |ms: i64| ms.div_euclid(86_400_000);
+            let n_days = (day(data_end) - day(data_start) + 1).max(1);
+            let mut active: Vec<i64> = times.iter().map(|&ms| day(ms)).collect();
+            active.dedup();
+            let established = n_days >= 3
+                && prev.first_of_row(t, first) < data_start.saturating_add(86_400_000)
+                && active.len() as f64 >= 0.9 * n_days as f64;
+            if established {
+                score = score.min(established_cap);
+            }
+            let known_service = t.service(first) != crate::table::NONE;
+            if known_service {
+                score = score.min(service_cap);
+            }
             let mut f = Finding::new(
                 INFO.id,
                 &src_key,
                 &dst_key,
                 INFO.title_en.to_string(),
-                score_from_p(best.p_value),
+                score,
             );
+            f.figure("destination_clients", clients as f64);
+            f.figure("active_days", active.len() as f64);
             f.src = s;
             f.src.user = crate::detector::user_of(t, rows);
             f.dst = d;
@@ -211,15 +268,34 @@ impl Detector for Beacon {
             } else {
                 String::new()
             };
+            let mut shared_en = String::new();
+            let mut shared_ja = String::new();
+            if shared {
+                shared_en += &format!(
+                    " {clients} clients poll the same destination (a software fleet?), so the score is capped."
+                );
+                shared_ja += &format!(
+                    "同じ宛先を {clients} 台の端末が定期接続しているため (ソフトウェアの一斉通信?)、スコアを抑えています。"
+                );
+            }
+            if established {
+                shared_en += " The rhythm runs through the whole period from the first day (an agent, or an implant older than the logs), so it is capped at medium.";
+                shared_ja += "データ初日から全期間にわたって続く通信のため (常駐エージェント、またはログ以前からの感染)、中程度までに抑えています。";
+            }
+            if known_service {
+                shared_en +=
+                    " The destination is a known cloud service, so the score is capped at medium.";
+                shared_ja += "宛先は既知のクラウドサービスのため、中程度までに抑えています。";
+            }
             f.explanation.en = format!(
                 "{src_txt} contacted {dst_txt} {} times at a regular interval of about {per} \
                  (jitter ±{jit} %, {} missed callbacks); this is far more regular than chance \
-                 (p = {:.1e}).{change}",
+                 (p = {:.1e}).{change}{shared_en}",
                 a.callbacks, best.missed, best.p_value
             );
             f.explanation.ja = format!(
                 "{src_txt} は {dst_txt} に約{per}間隔 (揺らぎ ±{jit} %、欠落 {} 回) で {} 回接続しており、\
-                 偶然とは考えにくい規則性です (p = {:.1e})。{change_ja}",
+                 偶然とは考えにくい規則性です (p = {:.1e})。{change_ja}{shared_ja}",
                 best.missed, a.callbacks, best.p_value
             );
             out.push(f);
@@ -290,5 +366,89 @@ mod tests {
         assert_eq!(f.bytes_up, Some(400 * b.len() as u64));
         assert_eq!(f.bytes_down, None);
         assert!(f.explanation.ja.contains("cdn-update.example.net"));
+    }
+
+    /// A 10-minute poll, 7 days, from `src` to `host`.
+    fn poll(t: &mut EventTable, src: &str, host: &str, service: Option<&str>, seed: u64) {
+        let mut rng = sim::Rng::new(seed);
+        let spec = sim::BeaconSpec {
+            period_s: 600.0,
+            jitter: 0.2,
+            miss: 0.0,
+            office_only: false,
+        };
+        for ts in sim::beacon(&spec, sim::WEEK_START_MS, sim::WEEK_MS, &mut rng) {
+            t.push(&RowIn {
+                ts_ms: ts,
+                src_ip: Some(src),
+                host: Some(host),
+                domain: Some(host),
+                service,
+                ..Default::default()
+            });
+        }
+    }
+
+    #[test]
+    fn fleet_agents_established_and_services_are_capped() {
+        let mut t = EventTable::new();
+        // Five of the ten clients poll the same AV lookup host.
+        for c in 0..5 {
+            poll(&mut t, &format!("10.0.0.{c}"), "lookup.av.example", None, c);
+        }
+        // One client's agent polls its own host all week from day one.
+        poll(&mut t, "10.0.0.5", "agent.example.net", None, 9);
+        // One polls a catalog service.
+        poll(
+            &mut t,
+            "10.0.0.6",
+            "sync.storage.example",
+            Some("storage-x"),
+            10,
+        );
+        // A new beacon starting on day 3 on one client.
+        let mut rng = sim::Rng::new(11);
+        let spec = sim::BeaconSpec {
+            period_s: 600.0,
+            jitter: 0.2,
+            miss: 0.0,
+            office_only: false,
+        };
+        let day = 86_400_000;
+        for ts in sim::beacon(&spec, sim::WEEK_START_MS + 3 * day, 2 * day, &mut rng) {
+            t.push(&RowIn {
+                ts_ms: ts,
+                src_ip: Some("10.0.0.7"),
+                host: Some("c2.example.org"),
+                domain: Some("c2.example.org"),
+                ..Default::default()
+            });
+        }
+        for c in 8..10 {
+            t.push(&RowIn {
+                ts_ms: sim::WEEK_START_MS,
+                src_ip: Some(["10.0.0.8", "10.0.0.9"][c - 8]),
+                host: Some("news.example.jp"),
+                ..Default::default()
+            });
+        }
+        let f = Beacon.run(&t, &Context::default());
+        let score = |k: &str| f.iter().find(|x| x.key == k).map(|x| x.score);
+        assert_eq!(f[0].key, "beacon|10.0.0.7|c2.example.org", "{f:#?}");
+        assert!(f[0].score > 75.0);
+        for c in 0..5 {
+            assert_eq!(
+                score(&format!("beacon|10.0.0.{c}|lookup.av.example")),
+                Some(45.0)
+            );
+        }
+        assert_eq!(score("beacon|10.0.0.5|agent.example.net"), Some(70.0));
+        assert_eq!(score("beacon|10.0.0.6|sync.storage.example"), Some(60.0));
+        let fleet = f
+            .iter()
+            .find(|x| x.key == "beacon|10.0.0.0|lookup.av.example")
+            .unwrap();
+        assert_eq!(fleet.evidence.figures["destination_clients"], 5.0);
+        assert!(fleet.explanation.en.contains("5 clients poll"));
     }
 }

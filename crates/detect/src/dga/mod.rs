@@ -32,10 +32,25 @@ pub fn embedded_model() -> Result<&'static Model, &'static model::ModelError> {
 }
 
 /// The label of a registered domain that the model scores: the text before
-/// the first dot, lower-cased. `None` for IDN (`xn--`), empty or
-/// non-`[a-z0-9-]` labels.
+/// the first dot, lower-cased. When the domain sits under a multi-label
+/// suffix of the public-suffix list's *private* section (hosting platforms
+/// such as `cloudfront.net`, `herokuapp.com`), the first label is the
+/// platform's or its customer's choice, not a registered name, so the
+/// platform label is scored instead (`d1a2b3.cloudfront.net` →
+/// `cloudfront`). `None` for IDN (`xn--`), empty or non-`[a-z0-9-]`
+/// labels.
 pub fn label_of(registered_domain: &str) -> Option<String> {
-    let l = registered_domain.split('.').next()?.to_ascii_lowercase();
+    let lower = registered_domain.to_ascii_lowercase();
+    let mut scored: &str = &lower;
+    if let Some(sfx) = psl::suffix(lower.as_bytes())
+        && sfx.typ() == Some(psl::Type::Private)
+        && let Ok(s) = std::str::from_utf8(sfx.as_bytes())
+        && s.contains('.')
+        && s.len() < lower.len()
+    {
+        scored = &lower[lower.len() - s.len()..];
+    }
+    let l = scored.split('.').next()?.to_string();
     if l.is_empty()
         || l.starts_with("xn--")
         || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -92,6 +107,18 @@ static INFO: DetectorInfo = DetectorInfo {
             default: 3.0,
             reason: "A few source lines per finding are enough to pivot.",
         },
+        Threshold {
+            name: "shared_fraction",
+            default: 0.1,
+            reason: "DGA domains are per infection; a registered domain reached by 10 % or more \
+                     of the clients (and at least 3) is a popular service with an odd name \
+                     (jsdelivr, akamaihd), so its score is capped at `shared_cap`.",
+        },
+        Threshold {
+            name: "shared_cap",
+            default: 30.0,
+            reason: "Low: still listed for completeness, never ranked with real DGA hits.",
+        },
     ],
     attack: &["T1568.002", "T1071.001"],
     false_positives: &[
@@ -140,9 +167,20 @@ impl Detector for Dga {
                 && probs.get(d as usize).is_some_and(Option::is_some)
         };
         let groups = Groups::build(t, GroupKey::SrcDomain, flagged);
+        let prev = crate::common::Prevalence::build(t);
+        let shared_fraction = ctx.param(&INFO, "shared_fraction");
+        let shared_cap = ctx.param(&INFO, "shared_cap");
+        let is_shared = |dom: u32| {
+            let c = prev.domains.get(dom as usize).copied().unwrap_or(0);
+            c >= 3 && c as f64 >= shared_fraction * prev.clients as f64
+        };
         let mut per_src: HashMap<u32, u32> = HashMap::new();
         for g in &groups.groups {
-            *per_src.entry(GroupKey::unpack(g.key).0).or_default() += 1;
+            let (s, d, _) = GroupKey::unpack(g.key);
+            // Popular odd-looking domains do not count towards a burst.
+            if !is_shared(d) {
+                *per_src.entry(s).or_default() += 1;
+            }
         }
         let mut out = Vec::new();
         for g in &groups.groups {
@@ -154,9 +192,13 @@ impl Detector for Dga {
             let first = rows[0];
             let (s, mut d) =
                 describe_pair(t, src, t.host[first as usize], t.dst_ip[first as usize]);
-            let n_dga = per_src.get(&src).copied().unwrap_or(1);
+            let n_dga = per_src.get(&src).copied().unwrap_or(1).max(1);
             let base = 40.0 + 40.0 * ((p - thr) / (1.0 - thr).max(1e-9)).clamp(0.0, 1.0);
-            let score = base + (4.0 * (n_dga as f64 - 1.0)).min(20.0);
+            let mut score = base + (4.0 * (n_dga as f64 - 1.0)).min(20.0);
+            let clients = prev.domains.get(dom as usize).copied().unwrap_or(0);
+            if is_shared(dom) {
+                score = score.min(shared_cap);
+            }
             let domain = t.domains.get(dom).unwrap_or("").to_string();
             d.domain = Some(domain.clone());
             let src_key = s.ip.clone().unwrap_or_default();
@@ -180,6 +222,7 @@ impl Detector for Dga {
             f.attack = INFO.attack.iter().map(|s| s.to_string()).collect();
             f.figure("dga_probability", p);
             f.figure("dga_domains_from_client", n_dga as f64);
+            f.figure("destination_clients", clients as f64);
             if let Some(label) = label_of(&domain) {
                 if let Some(x) = features::features(&label, &m.nll, &mut buf) {
                     for (name, v) in features::FEATURE_NAMES.iter().zip(x) {

@@ -1,0 +1,392 @@
+//! End-to-end evaluation on a synthetic week with ground truth.
+//!
+//! kensa-synth builds a week (hosts, browsing, cloud use, background
+//! software, benign look-alikes and planted threats); it is rendered as
+//! Squid native and Blue Coat ProxySG text, parsed by kensa-formats,
+//! enriched by kensa-enrich with the built-in catalog, pushed into an
+//! `EventTable` (and every streaming pass), and all `DETECTORS` run. Each
+//! planted item is checked against the detectors its `detectors` field
+//! names (matched by source address and destination), and precision is
+//! measured over the top 20 findings by score. Run with `--nocapture` to
+//! see the table.
+
+use kensa_detect::{Context, DETECTORS, EventTable, Finding, Locator, RowIn, Severity};
+use kensa_enrich::{Catalog, EnrichConfig, Enricher, Policy, Sanction};
+use kensa_formats::{ParseOptions, Parsed, parser_for};
+use kensa_model::SourceFormat;
+use kensa_synth::{GroundTruth, SynthConfig, SynthFormat, ThreatItem, Week};
+use std::collections::BTreeMap;
+
+/// The organisation's sanction policy for the synthetic company: its
+/// Microsoft 365 tenant, Box, Slack, Zoom, Salesforce and Chatwork.
+const POLICY: &str = r#"
+[services]
+microsoft-onedrive-business = "sanctioned"
+microsoft-sharepoint = "sanctioned"
+microsoft-teams = "sanctioned"
+outlook = "sanctioned"
+box = "sanctioned"
+slack = "sanctioned"
+zoom = "sanctioned"
+salesforce = "sanctioned"
+chatwork = "sanctioned"
+"#;
+
+struct Run {
+    findings: Vec<Finding>,
+    rows: usize,
+    rejects: usize,
+}
+
+fn run_format(week: &Week, synth: SynthFormat, fmt: SourceFormat, enricher: &Enricher) -> Run {
+    let mut text = Vec::new();
+    week.render(synth, &mut text).expect("render");
+    let text = String::from_utf8(text).expect("synth writes UTF-8");
+    let mut parser = parser_for(fmt, &ParseOptions::default()).expect("parser");
+    let ctx = Context::default();
+    let mut passes: Vec<_> = DETECTORS.iter().filter_map(|d| d.stream(&ctx)).collect();
+    let mut t = EventTable::with_capacity(week.len());
+    let mut rejects = 0;
+    if let Ok(pat) = std::env::var("EVAL_GREP") {
+        for l in text.lines().filter(|l| l.contains(&pat)).take(4) {
+            println!("GREP {l}");
+        }
+    }
+    for (i, line) in text.lines().enumerate() {
+        let rec = match parser.parse_line(line) {
+            Parsed::Record(r) => r,
+            Parsed::Skip => continue,
+            Parsed::Reject(_) => {
+                rejects += 1;
+                continue;
+            }
+        };
+        let e = enricher.enrich(&rec);
+        let host = rec.host.as_deref().map(str::to_ascii_lowercase);
+        let row = RowIn {
+            ts_ms: rec.ts_ms,
+            src_ip: rec.client_ip.as_deref(),
+            user: rec.user.as_deref(),
+            host: host.as_deref(),
+            domain: e.registered_domain.as_deref(),
+            dst_ip: rec.server_ip.as_deref(),
+            port: rec.port,
+            method: rec.method.as_deref(),
+            status: rec.status,
+            bytes_up: rec.bytes_up,
+            bytes_down: rec.bytes_down,
+            user_agent: rec.user_agent.as_deref(),
+            content_type: rec.content_type.as_deref(),
+            has_referer: rec.referer.is_some(),
+            is_ip_literal: e.host_is_ip,
+            service: e.service.map(|s| s.id.as_str()),
+            service_category: e.service.map(|s| s.category.as_str()),
+            category: rec.category.as_deref(),
+            src_internal: e.src_internal.unwrap_or(false),
+            duration_ms: rec.duration_ms,
+            upload_action: e.is_upload(),
+            sanctioned: e.status == Some(Sanction::Sanctioned),
+            locator: Locator {
+                file: 0,
+                line: i as u32 + 1,
+            },
+        };
+        t.push(&row);
+        for p in &mut passes {
+            p.observe(&rec, &row);
+        }
+    }
+    let mut findings: Vec<Finding> = DETECTORS.iter().flat_map(|d| d.run(&t, &ctx)).collect();
+    for p in passes {
+        findings.extend(p.finish(&t, &ctx));
+    }
+    findings.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
+    Run {
+        findings,
+        rows: t.len(),
+        rejects,
+    }
+}
+
+/// Whether `f` is about item `it`: same client (address, or user for
+/// per-user findings) and the same destination (host, or a registered
+/// domain the destination host belongs to, or one of a DGA burst's names).
+fn matches(f: &Finding, it: &ThreatItem) -> bool {
+    let src_ok = f.src.ip.as_deref() == Some(it.src_ip.as_str())
+        || (f.src.user.is_some() && f.src.user == it.user);
+    if !src_ok {
+        return false;
+    }
+    let names: Vec<&str> = std::iter::once(it.dest_host.as_str())
+        .chain(it.params.dest_hosts.iter().map(String::as_str))
+        .collect();
+    names.iter().any(|h| {
+        f.dst.host.as_deref() == Some(*h)
+            || f.dst
+                .domain
+                .as_deref()
+                .is_some_and(|d| *h == d || h.ends_with(&format!(".{d}")))
+    })
+}
+
+fn family_id(family: &str) -> String {
+    family.replace('_', "-")
+}
+
+const IMPLEMENTED: &[&str] = &[
+    "beacon",
+    "dga",
+    "proxy-signals",
+    "exfil-volume",
+    "leak-risk",
+    "rare-destination",
+    "c2-traits",
+];
+
+struct Score {
+    /// (item id, kind, family) → found.
+    cells: BTreeMap<(String, String, String), bool>,
+    precision_at_20: f64,
+    /// Distinct planted items among the top 50 lines of the grouped ranking.
+    items_in_top50: usize,
+    /// High/critical findings that match no planted item: (detector, text).
+    unexplained_high: Vec<(String, String)>,
+}
+
+fn evaluate(truth: &GroundTruth, run: &Run) -> Score {
+    let mut cells = BTreeMap::new();
+    for it in &truth.items {
+        for fam in &it.detectors {
+            let id = family_id(fam);
+            if !IMPLEMENTED.contains(&id.as_str()) {
+                continue;
+            }
+            let found = run
+                .findings
+                .iter()
+                .any(|f| f.detector == id && matches(f, it));
+            cells.insert((it.id.clone(), format!("{:?}", it.kind), id), found);
+        }
+    }
+    // The ranking an analyst reads: one line per (detector, client), as the
+    // report groups findings (a DGA burst is one line, not 300).
+    let mut seen = std::collections::HashSet::new();
+    let ranked: Vec<&Finding> = run
+        .findings
+        .iter()
+        .filter(|f| seen.insert((f.detector.clone(), f.src.ip.clone(), f.src.user.clone())))
+        .collect();
+    let top: Vec<&Finding> = ranked.iter().take(20).copied().collect();
+    let tp = top
+        .iter()
+        .filter(|f| truth.items.iter().any(|it| matches(f, it)))
+        .count();
+    let unexplained_high = run
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::High)
+        .filter(|f| !truth.items.iter().any(|it| matches(f, it)))
+        .map(|f| {
+            (
+                f.detector.clone(),
+                format!("{} ({:.0}) {}", f.key, f.score, f.explanation.en),
+            )
+        })
+        .collect();
+    let items_in_top50 = truth
+        .items
+        .iter()
+        .filter(|it| ranked.iter().take(50).any(|f| matches(f, it)))
+        .count();
+    Score {
+        cells,
+        precision_at_20: tp as f64 / top.len().max(1) as f64,
+        items_in_top50,
+        unexplained_high,
+    }
+}
+
+#[test]
+fn synthetic_week_end_to_end() {
+    let t0 = std::time::Instant::now();
+    let cfg = SynthConfig {
+        hosts: 40,
+        days: 7,
+        ..SynthConfig::default()
+    };
+    let week = Week::build(&cfg).expect("week");
+    let truth = week.ground_truth().clone();
+    let catalog = Catalog::builtin().expect("catalog");
+    let policy = Policy::from_toml("policy.toml", POLICY, &catalog).expect("policy");
+    let enricher = Enricher::new(catalog, policy, EnrichConfig::default()).expect("enricher");
+    let formats = [
+        ("squid", SynthFormat::SquidNative, SourceFormat::SquidNative),
+        (
+            "proxysg",
+            SynthFormat::ProxySgElff,
+            SourceFormat::ProxySgElff,
+        ),
+    ];
+    let mut scores = Vec::new();
+    for (name, sf, mf) in formats {
+        let run = run_format(&week, sf, mf, &enricher);
+        assert_eq!(run.rows as u64, truth.events, "{name}: every line parsed");
+        assert_eq!(run.rejects, 0, "{name}");
+        let s = evaluate(&truth, &run);
+        println!(
+            "{name}: {} rows, {} findings, precision@20 {:.2}, planted items in top 50: {} of {}",
+            run.rows,
+            run.findings.len(),
+            s.precision_at_20,
+            s.items_in_top50,
+            truth.items.len()
+        );
+        if std::env::var("EVAL_DEBUG").is_ok() {
+            let mut seen = std::collections::HashSet::new();
+            for f in run
+                .findings
+                .iter()
+                .filter(|f| seen.insert((f.detector.clone(), f.src.ip.clone(), f.src.user.clone())))
+                .take(50)
+            {
+                let ok = truth.items.iter().any(|it| matches(f, it));
+                println!(
+                    "  {:5.1} {:?} {} {}",
+                    f.score,
+                    f.severity,
+                    f.key,
+                    if ok { "TP" } else { "" }
+                );
+            }
+        }
+        if std::env::var("EVAL_DEBUG").is_ok() {
+            for it in &truth.items {
+                let hits: Vec<String> = run
+                    .findings
+                    .iter()
+                    .filter(|f| matches(f, it))
+                    .map(|f| format!("{}:{:.0}", f.detector, f.score))
+                    .collect();
+                println!(
+                    "  {} (+{:.0} h) {} {} → {}: {:?}",
+                    it.id,
+                    (it.first_ms - truth.start_ms) as f64 / 3.6e6,
+                    it.description,
+                    it.src_ip,
+                    it.dest_host,
+                    hits
+                );
+            }
+        }
+        for (_, u) in &s.unexplained_high {
+            println!("  UNEXPLAINED HIGH: {u}");
+        }
+        scores.push((name, s));
+    }
+    // The table: item, kind, family, found per format.
+    println!(
+        "{:<22} {:<18} {:<17} squid proxysg",
+        "item", "kind", "detector"
+    );
+    let keys: Vec<_> = scores[0].1.cells.keys().cloned().collect();
+    for k in &keys {
+        let a = scores[0].1.cells.get(k).copied().unwrap_or(false);
+        let b = scores[1].1.cells.get(k).copied().unwrap_or(false);
+        println!(
+            "{:<22} {:<18} {:<17} {:<5} {}",
+            k.0,
+            k.1,
+            k.2,
+            if a { "yes" } else { "-" },
+            if b { "yes" } else { "-" }
+        );
+    }
+    println!("elapsed {:?}", t0.elapsed());
+
+    // What this version achieves (seed 20261116, 40 hosts, 7 days); a
+    // regression turns a "yes" into a failure. Cells not listed here are
+    // known misses, explained in docs/evaluation.md ("Synthetic week").
+    for (item, det, squid, proxysg) in EXPECTED {
+        let k = keys
+            .iter()
+            .find(|k| k.0 == *item && k.2 == *det)
+            .unwrap_or_else(|| panic!("ground truth no longer has {item} / {det}"));
+        for (i, want) in [(0, *squid), (1, *proxysg)] {
+            if want {
+                assert!(
+                    scores[i].1.cells[k],
+                    "{}: {item} no longer found by {det}",
+                    scores[i].0
+                );
+            }
+        }
+    }
+    for (name, s) in &scores {
+        // Measured: Squid native 0.85 / 16 items, ProxySG 0.95 / 20 items.
+        assert!(
+            s.precision_at_20 >= 0.8,
+            "{name}: precision@20 {}",
+            s.precision_at_20
+        );
+        assert!(
+            s.items_in_top50 >= 15,
+            "{name}: {} items in top 50",
+            s.items_in_top50
+        );
+        // Benign look-alikes (fleet pollers, the 60 s monitoring agent, the
+        // nightly backup, Teams relays by raw IP, CloudFront names) are never
+        // high or critical. One known DGA-model false positive remains
+        // (`seiwasangyo.cojp`, a mistyped dead link).
+        let bad: Vec<&String> = s
+            .unexplained_high
+            .iter()
+            .filter(|(d, _)| d != "dga")
+            .map(|(_, t)| t)
+            .collect();
+        assert!(bad.is_empty(), "{name}: benign rated high: {bad:#?}");
+        assert!(
+            s.unexplained_high.len() <= 1,
+            "{name}: {:#?}",
+            s.unexplained_high
+        );
+    }
+}
+
+/// (item id, detector, found in Squid native, found in ProxySG).
+const EXPECTED: &[(&str, &str, bool, bool)] = &[
+    ("T01-cobaltstrike", "beacon", true, true),
+    ("T01-cobaltstrike", "c2-traits", true, true),
+    ("T02-stager", "c2-traits", true, true),
+    ("T03-beacon", "beacon", true, true),
+    ("T03-beacon", "dga", true, true),
+    ("T04-beacon", "beacon", true, true),
+    ("T05-beacon", "beacon", true, true),
+    ("T06-beacon", "beacon", true, true),
+    ("T07-exfil", "exfil-volume", false, true),
+    ("T07-exfil", "rare-destination", true, true),
+    ("T08-cloud-upload", "exfil-volume", false, true),
+    ("T08-cloud-upload", "leak-risk", true, true),
+    ("T09-cloud-upload", "exfil-volume", false, true),
+    ("T09-cloud-upload", "leak-risk", true, true),
+    ("T10-cloud-upload", "exfil-volume", true, true),
+    ("T10-cloud-upload", "leak-risk", true, true),
+    ("T11-cloud-upload", "exfil-volume", false, true),
+    ("T11-cloud-upload", "leak-risk", true, true),
+    ("T12-paste-upload", "leak-risk", true, true),
+    ("T13-genai-upload", "leak-risk", true, true),
+    ("T14-webmail-upload", "exfil-volume", false, true),
+    ("T14-webmail-upload", "leak-risk", false, true),
+    ("T15-dga-burst", "dga", true, true),
+    ("T15-dga-burst", "proxy-signals", true, true),
+    ("T16-auth-storm", "beacon", true, true),
+    ("T16-auth-storm", "proxy-signals", true, true),
+    ("T17-connect-raw-ip", "proxy-signals", true, true),
+    ("T18-connect-nonstd-port", "proxy-signals", true, true),
+    ("T18-connect-nonstd-port", "rare-destination", true, true),
+    ("T19-connect-nonstd-port", "proxy-signals", true, true),
+    ("T20-long-tunnel", "exfil-volume", false, true),
+    ("T20-long-tunnel", "proxy-signals", true, true),
+    ("T20-long-tunnel", "rare-destination", false, true),
+    ("T21-exe-as-image", "c2-traits", true, true),
+    ("T23-intel-hit", "rare-destination", true, true),
+];
