@@ -281,3 +281,73 @@ fn sql_is_read_only_and_escapes_hostile_strings() {
     let out = sql_csv(&case, "SELECT host, count(*) n FROM web_requests GROUP BY host ORDER BY host");
     assert_eq!(out, "host,n\na.example,1\nb.example,1\n");
 }
+
+#[test]
+fn enrichment_and_intel_columns_are_queryable() {
+    let Some(corpus) = corpus() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let intel = dir.path().join("intel");
+    let o = run(&[
+        "intel",
+        "--intel-dir",
+        intel.to_str().unwrap(),
+        "import",
+        corpus.join("intel/urlhaus__csv_online__excerpt.csv").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["intel", "--intel-dir", intel.to_str().unwrap(), "lookup", "http://176.65.139.212/eclipse.sh4"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let case = dir.path().join("case");
+    let f = dir.path().join("a.log");
+    std::fs::write(
+        &f,
+        "1729126800.112     84 10.20.1.15 TCP_MISS/200 612 POST https://content.dropboxapi.com/2/files/upload yamada HIER_DIRECT/203.0.113.10 application/json\n\
+         1729126801.112     84 10.20.1.16 TCP_DENIED/403 612 GET http://176.65.139.212/eclipse.sh4 - HIER_NONE/- text/html\n\
+         1729126802.112     84 10.20.1.17 TCP_MISS/200 612 GET http://www.example.co.jp/index.html - HIER_DIRECT/203.0.113.11 text/html\n",
+    )
+    .unwrap();
+    let (v, code) = ingest_json(&case, &["--intel-dir", intel.to_str().unwrap(), f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let out = sql_csv(
+        &case,
+        "SELECT host, registered_domain, service, service_category, upload_action, host_is_ip, src_internal, intel IS NOT NULL AS hit FROM web_requests ORDER BY ts",
+    );
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    assert!(rows[0].starts_with("content.dropboxapi.com,dropboxapi.com,dropbox,"), "{}", rows[0]);
+    assert!(rows[0].ends_with(",true,false,true,false"), "{}", rows[0]);
+    assert!(rows[1].starts_with("176.65.139.212,,"), "{}", rows[1]);
+    assert!(rows[1].ends_with(",true,true,true"), "IP literal, internal client, intel hit: {}", rows[1]);
+    assert!(rows[2].starts_with("www.example.co.jp,example.co.jp,"), "{}", rows[2]);
+    assert!(rows[2].ends_with(",false"), "{}", rows[2]);
+    let out = sql_csv(&case, "SELECT intel FROM web_requests WHERE intel IS NOT NULL");
+    assert!(out.contains("url:http://176.65.139.212/eclipse.sh4"), "{out}");
+    // The case records which intel version it used.
+    let o = run(&["sql", "--case", case.to_str().unwrap(), "--output", "csv", "SELECT 1"]);
+    assert!(o.status.success());
+}
+
+#[test]
+fn run_on_a_synthetic_week_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = run(&["synth", "--quiet", "--out", data.to_str().unwrap(), "--hosts", "8", "--days", "2", "--seed", "7"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let o = run(&["run", "--quiet", "--json", "--out", out.to_str().unwrap(), data.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    assert_eq!(o.status.code(), Some(1), "ground_truth.json and iocs.txt are not logs: reported as failed inputs ({v})");
+    let ins = v["inputs"].as_array().unwrap();
+    let mut formats: Vec<&str> = ins.iter().filter(|i| i["status"] == "ingested").map(|i| i["format"].as_str().unwrap()).collect();
+    formats.sort();
+    assert_eq!(formats, ["ifilter-v10-access", "proxysg-elff", "squid-combined", "squid-common", "squid-native"]);
+    for i in ins.iter().filter(|i| i["status"] == "ingested") {
+        assert_eq!(i["rejected"], 0, "{i}");
+    }
+    // The same week in every format: the same number of rows per format.
+    let case = out.join("case");
+    let csv = sql_csv(&case, "SELECT source_format, count(*) FROM web_requests GROUP BY 1 ORDER BY 1");
+    let counts: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert!(counts.windows(2).all(|w| w[0] == w[1]), "{csv}");
+    assert!(out.join("ingest-summary.json").exists());
+}
