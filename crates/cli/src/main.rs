@@ -5,6 +5,7 @@
 //! were ingested) or a query failed; 2 usage error (bad flags, nothing to
 //! read); 3 the case could not be opened or written.
 
+mod analyze;
 mod enrichment;
 mod output;
 mod progress;
@@ -77,6 +78,44 @@ enum Cmd {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Run every detector over the case and store the findings (verdicts are kept).
+    Analyze {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// Print a machine-readable summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the case's findings (JSON `{"findings": […]}`, CSV, or a table).
+    Findings {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+        /// CSV output (formula cells neutralised).
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Only findings at or above this severity.
+        #[arg(long, value_parser = ["info", "low", "medium", "high", "critical"], default_value = "info")]
+        min_severity: String,
+    },
+    /// Record an analyst's verdict on a finding (by id or key); kept across re-analysis.
+    Verdict {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// Finding id or key.
+        finding: String,
+        /// The verdict.
+        #[arg(value_parser = ["open", "confirmed", "false_positive", "benign", "suppressed"])]
+        status: String,
+        /// A note.
+        #[arg(long)]
+        note: Option<String>,
     },
     /// List the formats kensa reads.
     Formats,
@@ -263,9 +302,31 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
                 .with_context(|| format!("writing {}", path.display()))
                 .map_err(fatal)?;
             output::print_ingest(&outcomes, json, quiet);
+            let (mut c, _) = Case::open(&case_dir, false).map_err(fatal)?;
+            let sum = analyze::analyze(&mut c).map_err(fatal)?;
+            let findings = analyze::load_findings(&c, "info").map_err(fatal)?;
+            let fpath = out.join("findings.json");
+            std::fs::write(&fpath, analyze::render_findings(findings.clone(), "json").map_err(fatal)?)
+                .with_context(|| format!("writing {}", fpath.display()))
+                .map_err(fatal)?;
             if !json && !quiet {
-                let (c, _) = Case::open(&case_dir, false).map_err(fatal)?;
                 output::print_info(&c, false).map_err(fatal)?;
+                println!();
+                print_analyze(&sum);
+                // One line per detector and source: a DGA burst is one line, not hundreds.
+                let mut seen: std::collections::HashMap<(String, String), usize> = Default::default();
+                let mut top = Vec::new();
+                for f in findings.into_iter().filter(|f| f.severity >= kensa_detect::Severity::Medium) {
+                    let k = (f.detector.clone(), f.src.user.clone().or(f.src.ip.clone()).unwrap_or_default());
+                    let n = seen.entry(k).or_insert(0);
+                    *n += 1;
+                    if *n == 1 && top.len() < 30 {
+                        top.push(f);
+                    }
+                }
+                println!("top findings (one per detector and source; medium and above):");
+                print!("{}", analyze::render_findings(top, "table").map_err(fatal)?);
+                println!("all findings: {}", fpath.display());
                 println!("\ncase: {}   hunt with: kensa sql --case {} \"SELECT …\"", case_dir.display(), case_dir.display());
             }
             Ok(code)
@@ -284,6 +345,37 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
                 let n: usize = batches.iter().map(|b| b.num_rows()).sum();
                 println!("\n{n} row(s)");
             }
+            Ok(0)
+        }
+        Cmd::Analyze { case, json } => {
+            let (mut c, _) = Case::open(&case, false).map_err(fatal)?;
+            let sum = analyze::analyze(&mut c).map_err(fatal)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&sum).unwrap_or_default());
+            } else if !quiet {
+                print_analyze(&sum);
+            }
+            Ok(0)
+        }
+        Cmd::Findings { case, json, csv, min_severity } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let f = analyze::load_findings(&c, &min_severity).map_err(fatal)?;
+            let fmt = if json { "json" } else if csv { "csv" } else { "table" };
+            print!("{}", analyze::render_findings(f, fmt).map_err(fatal)?);
+            if fmt == "json" {
+                println!();
+            }
+            Ok(0)
+        }
+        Cmd::Verdict { case, finding, status, note } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let all = analyze::load_findings(&c, "info").map_err(fatal)?;
+            let f = all
+                .iter()
+                .find(|f| f.id == finding || f.key == finding)
+                .ok_or_else(|| Exit(1, anyhow::anyhow!("no finding with id or key {:?}", finding)))?;
+            c.set_verdict(&f.key, &status, note.as_deref(), std::env::var("USER").ok().as_deref()).map_err(fatal)?;
+            println!("{} {} -> {}", f.id, output::term(&f.key), status);
             Ok(0)
         }
         Cmd::Info { case, json } => {
@@ -357,6 +449,17 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
     let failed = outcomes.iter().filter(|o| o.status == "failed").count() + bad.len();
     case.finish_run(run_id, if failed > 0 { "partial" } else { "ok" }).map_err(fatal)?;
     Ok((outcomes, if failed > 0 { 1 } else { 0 }))
+}
+
+fn print_analyze(sum: &analyze::AnalyzeSummary) {
+    let sev: Vec<String> = sum.by_severity.iter().rev().map(|(k, v)| format!("{k} {v}")).collect();
+    println!(
+        "analysis: {} rows, {} finding(s) [{}] in {:.1} s",
+        sum.rows,
+        sum.findings,
+        sev.join(", "),
+        sum.seconds
+    );
 }
 
 fn intel(dir: Option<PathBuf>, cmd: IntelCmd) -> std::result::Result<u8, Exit> {

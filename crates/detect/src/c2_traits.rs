@@ -291,6 +291,7 @@ impl StreamPass for Pass {
             let Locator { file, line } = row.locator;
             p.samples.push(Sample {
                 file,
+                path: None,
                 line,
                 ts_ms: row.ts_ms,
             });

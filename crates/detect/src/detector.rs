@@ -170,6 +170,7 @@ pub fn samples(t: &EventTable, rows: &[u32], n: usize) -> Vec<Sample> {
             let l = t.locator(r);
             Sample {
                 file: l.file,
+                path: None,
                 line: l.line,
                 ts_ms: t.ts_ms[r as usize],
             }

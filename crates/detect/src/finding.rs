@@ -97,6 +97,9 @@ pub struct Explanation {
 pub struct Sample {
     /// Source file id (index into the case's file list).
     pub file: u16,
+    /// The source file's path, filled in by the case when it exports findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Line number in that file.
     pub line: u32,
     /// Event time (ms since epoch).

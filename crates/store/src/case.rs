@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS parts (
 CREATE TABLE IF NOT EXISTS reject_counts (
   input_id INTEGER NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL,
   PRIMARY KEY (input_id, reason));
+CREATE TABLE IF NOT EXISTS findings (
+  key TEXT PRIMARY KEY, id TEXT NOT NULL, detector TEXT NOT NULL, severity TEXT NOT NULL,
+  score REAL NOT NULL, json TEXT NOT NULL, run_id INTEGER, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verdicts (
+  key TEXT PRIMARY KEY, status TEXT NOT NULL, note TEXT, analyst TEXT, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reject_samples (
   input_id INTEGER NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL,
   detail TEXT NOT NULL, text TEXT NOT NULL);
@@ -308,6 +313,45 @@ impl Case {
         self.db.execute(
             "INSERT INTO meta(key,value) VALUES(?1,?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Replaces every stored finding with `findings` (key, id, detector,
+    /// severity, score, JSON) in one transaction. Analysts' verdicts live in
+    /// their own table keyed by the stable finding key, so they survive.
+    pub fn replace_findings(&mut self, run_id: Option<i64>, findings: &[(String, String, String, String, f64, String)]) -> Result<()> {
+        let tx = self.db.transaction()?;
+        tx.execute("DELETE FROM findings", [])?;
+        {
+            let mut st = tx.prepare(
+                "INSERT OR REPLACE INTO findings(key, id, detector, severity, score, json, run_id, updated_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+            )?;
+            let t = now();
+            for (key, id, det, sev, score, json) in findings {
+                st.execute(params![key, id, det, sev, score, json, run_id, t])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stored findings as (JSON, verdict status if an analyst set one, note).
+    pub fn findings(&self) -> Result<Vec<(String, Option<String>, Option<String>)>> {
+        let mut st = self.db.prepare(
+            "SELECT f.json, v.status, v.note FROM findings f LEFT JOIN verdicts v ON v.key = f.key ORDER BY f.score DESC, f.key",
+        )?;
+        let v = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(v)
+    }
+
+    /// Records an analyst's verdict on a finding key.
+    pub fn set_verdict(&self, key: &str, status: &str, note: Option<&str>, analyst: Option<&str>) -> Result<()> {
+        self.db.execute(
+            "INSERT INTO verdicts(key, status, note, analyst, updated_at) VALUES(?1,?2,?3,?4,?5)              ON CONFLICT(key) DO UPDATE SET status=excluded.status, note=excluded.note, analyst=excluded.analyst, updated_at=excluded.updated_at",
+            params![key, status, note, analyst, now()],
         )?;
         Ok(())
     }

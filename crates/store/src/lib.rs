@@ -25,9 +25,11 @@
 
 pub mod case;
 pub mod query;
+pub mod scan;
 pub mod schema;
 pub mod writer;
 
+pub use arrow;
 pub use case::{Case, InputInfo, InputResult, Recovery, RejectSample, StagedPart};
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,284 @@
+//! `kensa analyze` / `kensa findings`: feeds the case's `web_requests` rows
+//! to every detector of `kensa-detect` and keeps the findings in the case.
+//! Re-running replaces the findings; analysts' verdicts, keyed by the
+//! stable finding key, survive.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use anyhow::{Context as _, Result};
+use kensa_detect::{Context, DETECTORS, EventTable, Finding, FindingsDoc, Locator, RowIn, Severity, Status};
+use kensa_model::WebRecord;
+use kensa_store::Case;
+use kensa_store::arrow::array::{Array, BooleanArray, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
+
+/// What one analysis did.
+#[derive(Debug, serde::Serialize)]
+pub struct AnalyzeSummary {
+    /// Rows read.
+    pub rows: u64,
+    /// Findings by severity.
+    pub by_severity: std::collections::BTreeMap<String, usize>,
+    /// Findings in all.
+    pub findings: usize,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
+fn col<'b, T: 'static>(b: &'b RecordBatch, name: &str) -> Result<&'b T> {
+    b.column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .with_context(|| format!("web_requests column {name} missing or of the wrong type"))
+}
+
+fn s(a: &StringArray, i: usize) -> Option<&str> {
+    if a.is_null(i) { None } else { Some(a.value(i)) }
+}
+
+fn u16o(a: &Int32Array, i: usize) -> Option<u16> {
+    if a.is_null(i) { None } else { u16::try_from(a.value(i)).ok() }
+}
+
+fn u64o(a: &Int64Array, i: usize) -> Option<u64> {
+    if a.is_null(i) { None } else { u64::try_from(a.value(i)).ok() }
+}
+
+fn b(a: &BooleanArray, i: usize) -> bool {
+    !a.is_null(i) && a.value(i)
+}
+
+/// Runs every detector over the case and stores the findings.
+pub fn analyze(case: &mut Case) -> Result<AnalyzeSummary> {
+    let t0 = std::time::Instant::now();
+    let ctx = Context::default();
+    let mut passes: Vec<_> = DETECTORS.iter().filter_map(|d| d.stream(&ctx)).collect();
+    let mut t = EventTable::with_capacity(1 << 16);
+    let rows = kensa_store::scan::scan(case, kensa_store::schema::WEB_REQUESTS, |batch| {
+        push_batch(batch, &mut t, &mut passes).map_err(|e| kensa_store::StoreError::Corrupt(format!("{e:#}")))
+    })?;
+    let mut findings: Vec<Finding> = DETECTORS.iter().flat_map(|d| d.run(&t, &ctx)).collect();
+    for p in passes {
+        findings.extend(p.finish(&t, &ctx));
+    }
+    findings.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
+    // Name each sample's source file.
+    let paths: HashMap<i64, String> = case.inputs()?.into_iter().map(|i| (i.id, i.path)).collect();
+    for f in &mut findings {
+        for smp in &mut f.evidence.samples {
+            smp.path = paths.get(&i64::from(smp.file)).cloned();
+        }
+    }
+    let mut by_severity = std::collections::BTreeMap::new();
+    let mut stored = Vec::with_capacity(findings.len());
+    for f in &findings {
+        *by_severity.entry(sev_name(f.severity).to_string()).or_insert(0) += 1;
+        stored.push((
+            f.key.clone(),
+            f.id.clone(),
+            f.detector.clone(),
+            sev_name(f.severity).to_string(),
+            f.score,
+            serde_json::to_string(f).context("serialising a finding")?,
+        ));
+    }
+    case.replace_findings(None, &stored)?;
+    Ok(AnalyzeSummary { rows, by_severity, findings: findings.len(), seconds: t0.elapsed().as_secs_f64() })
+}
+
+fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn kensa_detect::StreamPass>]) -> Result<()> {
+    let ts = col::<TimestampMillisecondArray>(batch, "ts")?;
+    let client = col::<StringArray>(batch, "client_ip")?;
+    let user = col::<StringArray>(batch, "user")?;
+    let method = col::<StringArray>(batch, "method")?;
+    let scheme = col::<StringArray>(batch, "scheme")?;
+    let host = col::<StringArray>(batch, "host")?;
+    let port = col::<Int32Array>(batch, "port")?;
+    let path = col::<StringArray>(batch, "path")?;
+    let query = col::<StringArray>(batch, "query")?;
+    let url = col::<StringArray>(batch, "url")?;
+    let status = col::<Int32Array>(batch, "status")?;
+    let server_ip = col::<StringArray>(batch, "server_ip")?;
+    let sni = col::<StringArray>(batch, "sni")?;
+    let up = col::<Int64Array>(batch, "bytes_up")?;
+    let down = col::<Int64Array>(batch, "bytes_down")?;
+    let ctype = col::<StringArray>(batch, "content_type")?;
+    let referer = col::<StringArray>(batch, "referer")?;
+    let ua = col::<StringArray>(batch, "user_agent")?;
+    let category = col::<StringArray>(batch, "category")?;
+    let duration = col::<Int64Array>(batch, "duration_ms")?;
+    let line = col::<Int64Array>(batch, "source_line")?;
+    let input = col::<Int64Array>(batch, "input_id")?;
+    let domain = col::<StringArray>(batch, "registered_domain")?;
+    let is_ip = col::<BooleanArray>(batch, "host_is_ip")?;
+    let src_internal = col::<BooleanArray>(batch, "src_internal")?;
+    let service = col::<StringArray>(batch, "service")?;
+    let service_cat = col::<StringArray>(batch, "service_category")?;
+    let sanctioned = col::<StringArray>(batch, "sanctioned")?;
+    let upload = col::<BooleanArray>(batch, "upload_action")?;
+    for i in 0..batch.num_rows() {
+        fn cw(a: &StringArray, i: usize) -> Option<Cow<'_, str>> {
+            s(a, i).map(Cow::Borrowed)
+        }
+        let c = |a| cw(a, i);
+        let rec = WebRecord {
+            ts_ms: ts.value(i),
+            duration_ms: if duration.is_null(i) { None } else { Some(duration.value(i)) },
+            client_ip: c(client),
+            user: c(user),
+            method: c(method),
+            scheme: c(scheme),
+            host: c(host),
+            port: u16o(port, i),
+            path: c(path),
+            query: c(query),
+            url: c(url),
+            status: u16o(status, i),
+            server_ip: c(server_ip),
+            sni: c(sni),
+            bytes_up: u64o(up, i),
+            bytes_down: u64o(down, i),
+            content_type: c(ctype),
+            referer: c(referer),
+            user_agent: c(ua),
+            category: c(category),
+            ..Default::default()
+        };
+        // Proxies that log CONNECT host:port with SNI: the host is the name.
+        let row = RowIn {
+            ts_ms: rec.ts_ms,
+            src_ip: s(client, i),
+            user: s(user, i),
+            host: s(host, i).or(s(sni, i)),
+            domain: s(domain, i),
+            dst_ip: s(server_ip, i),
+            port: rec.port,
+            method: s(method, i),
+            status: rec.status,
+            bytes_up: rec.bytes_up,
+            bytes_down: rec.bytes_down,
+            user_agent: s(ua, i),
+            content_type: s(ctype, i),
+            has_referer: !referer.is_null(i),
+            is_ip_literal: b(is_ip, i),
+            service: s(service, i),
+            service_category: s(service_cat, i),
+            category: s(category, i),
+            src_internal: b(src_internal, i),
+            duration_ms: rec.duration_ms,
+            upload_action: b(upload, i),
+            sanctioned: s(sanctioned, i) == Some("sanctioned"),
+            locator: Locator { file: u16::try_from(input.value(i)).unwrap_or(u16::MAX), line: u32::try_from(line.value(i)).unwrap_or(u32::MAX) },
+        };
+        t.push(&row);
+        for p in passes.iter_mut() {
+            p.observe(&rec, &row);
+        }
+    }
+    Ok(())
+}
+
+/// The lower-case severity name.
+pub fn sev_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+        Severity::Info => "info",
+    }
+}
+
+fn sev_rank(s: &str) -> u8 {
+    match s {
+        "critical" => 4,
+        "high" => 3,
+        "medium" => 2,
+        "low" => 1,
+        _ => 0,
+    }
+}
+
+fn status_of(s: &str) -> Option<Status> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+}
+
+/// Loads the stored findings with analysts' verdicts applied, at or above
+/// `min_severity`.
+pub fn load_findings(case: &Case, min_severity: &str) -> Result<Vec<Finding>> {
+    let min = sev_rank(min_severity);
+    let mut out = Vec::new();
+    for (json, verdict, _note) in case.findings()? {
+        let mut f: Finding = serde_json::from_str(&json).context("stored finding")?;
+        if let Some(st) = verdict.as_deref().and_then(status_of) {
+            f.status = st;
+        }
+        if sev_rank(sev_name(f.severity)) >= min {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+/// Renders findings as JSON (`{"findings": […]}`), CSV or a terminal table.
+pub fn render_findings(findings: Vec<Finding>, fmt: &str) -> Result<String> {
+    use crate::output::term;
+    match fmt {
+        "json" => Ok(serde_json::to_string_pretty(&FindingsDoc { findings })?),
+        "csv" => {
+            let mut out = String::from("id,key,detector,severity,score,status,src_ip,src_user,dst_host,dst_domain,dst_ip,dst_port,service,category,first_seen,last_seen,count,bytes_up,bytes_down,attack,title\n");
+            for f in &findings {
+                let cells = [
+                    f.id.clone(),
+                    f.key.clone(),
+                    f.detector.clone(),
+                    sev_name(f.severity).to_string(),
+                    format!("{:.1}", f.score),
+                    serde_json::to_value(f.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                    f.src.ip.clone().unwrap_or_default(),
+                    f.src.user.clone().unwrap_or_default(),
+                    f.dst.host.clone().unwrap_or_default(),
+                    f.dst.domain.clone().unwrap_or_default(),
+                    f.dst.ip.clone().unwrap_or_default(),
+                    f.dst.port.map(|p| p.to_string()).unwrap_or_default(),
+                    f.dst.service.clone().unwrap_or_default(),
+                    f.dst.category.clone().unwrap_or_default(),
+                    f.first_seen.to_string(),
+                    f.last_seen.to_string(),
+                    f.count.to_string(),
+                    f.bytes_up.map(|b| b.to_string()).unwrap_or_default(),
+                    f.bytes_down.map(|b| b.to_string()).unwrap_or_default(),
+                    f.attack.join(" "),
+                    f.title.clone(),
+                ];
+                let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+                out.push_str(&row.join(","));
+                out.push('\n');
+            }
+            Ok(out)
+        }
+        _ => {
+            let mut out = String::new();
+            for f in &findings {
+                let src = f.src.user.as_deref().or(f.src.ip.as_deref()).unwrap_or("-");
+                let dst = f.dst.host.as_deref().or(f.dst.domain.as_deref()).or(f.dst.ip.as_deref()).unwrap_or("-");
+                out.push_str(&format!(
+                    "{:<8} {:>5.1} {:<16} {:<20} {:<40} {}\n",
+                    sev_name(f.severity),
+                    f.score,
+                    f.detector,
+                    term(src),
+                    term(dst),
+                    term(&f.title)
+                ));
+            }
+            out.push_str(&format!("{} finding(s)\n", findings.len()));
+            Ok(out)
+        }
+    }
+}
+
+/// One RFC 4180 cell, with spreadsheet formulas neutralised.
+fn csv_cell(s: &str) -> String {
+    let s = kensa_store::query::escape_csv_formula(s);
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.into_owned() }
+}
