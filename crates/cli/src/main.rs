@@ -438,6 +438,16 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
         .map(|s| serde_json::json!({ "name": s.name, "version": s.version, "format": s.format.as_str(), "indicators": s.indicators }))
         .collect();
     case.set_meta("intel_sources", &serde_json::to_string(&versions).unwrap_or_default()).map_err(fatal)?;
+    // The organisation's policy (and user catalog) become part of the case, so
+    // later stages and reports see exactly what was applied.
+    for (flag, key, file) in [(&a.enrich.policy, "policy", "policy.toml"), (&a.enrich.catalog, "user_catalog", "catalog.toml")] {
+        if let Some(p) = flag {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display())).map_err(usage)?;
+            let dst = case.dir().join(file);
+            std::fs::write(&dst, &text).with_context(|| format!("writing {}", dst.display())).map_err(fatal)?;
+            case.set_meta(key, &p.display().to_string()).map_err(fatal)?;
+        }
+    }
     let opts = IngestOptions { format, parse, threads: a.threads, enricher: Some(std::sync::Arc::new(enricher)) };
     let bars = progress::Bars::new(&specs, quiet);
     let sink: &dyn ProgressSink = match &bars {

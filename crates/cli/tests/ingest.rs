@@ -306,8 +306,21 @@ fn enrichment_and_intel_columns_are_queryable() {
          1729126802.112     84 10.20.1.17 TCP_MISS/200 612 GET http://www.example.co.jp/index.html - HIER_DIRECT/203.0.113.11 text/html\n",
     )
     .unwrap();
-    let (v, code) = ingest_json(&case, &["--intel-dir", intel.to_str().unwrap(), f.to_str().unwrap()]);
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[services]\ndropbox = \"sanctioned\"\n").unwrap();
+    let (v, code) = ingest_json(
+        &case,
+        &["--intel-dir", intel.to_str().unwrap(), "--policy", policy.to_str().unwrap(), f.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{v}");
+    assert!(case.join("policy.toml").exists(), "the policy is part of the case");
+    let out = sql_csv(&case, "SELECT sanctioned FROM web_requests WHERE service = 'dropbox'");
+    assert_eq!(out.lines().nth(1), Some("sanctioned"));
+    // A bad policy is a usage error naming the file and line.
+    std::fs::write(&policy, "[services]\nno-such-service = \"sanctioned\"\n").unwrap();
+    let o = run(&["ingest", "--case", case.to_str().unwrap(), "--policy", policy.to_str().unwrap(), f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("policy.toml"), "{}", stderr(&o));
     let out = sql_csv(
         &case,
         "SELECT host, registered_domain, service, service_category, upload_action, host_is_ip, src_internal, intel IS NOT NULL AS hit FROM web_requests ORDER BY ts",
