@@ -20,6 +20,11 @@ use crate::{Result, StoreError};
 pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Rows per part file before a new file is started.
 pub const PART_ROWS: u64 = 8 * 1024 * 1024;
+/// Day partitions a writer keeps open at once. Each open file buffers one
+/// row group in memory, so this bounds memory whatever the span of the
+/// input; logs are roughly time-ordered, so the least recently written day
+/// is closed (a later row for it starts a new part file).
+pub const MAX_OPEN_DAYS: usize = 2;
 
 /// The Parquet settings of every part: zstd level 1 (fast; the data is
 /// dictionary-heavy so higher levels gain little), v2 pages, statistics on.
@@ -37,6 +42,7 @@ struct Open {
     path: PathBuf,
     file_name: String,
     rows: u64,
+    last_use: u64,
 }
 
 /// A per-day partitioned writer for one table, owned by one worker thread.
@@ -47,6 +53,7 @@ pub struct PartitionedWriter {
     open: HashMap<i64, Open>,
     seq: u32,
     done: Vec<StagedPart>,
+    tick: u64,
 }
 
 impl PartitionedWriter {
@@ -60,6 +67,7 @@ impl PartitionedWriter {
             open: HashMap::new(),
             seq: 0,
             done: Vec::new(),
+            tick: 0,
         }
     }
 
@@ -93,6 +101,14 @@ impl PartitionedWriter {
     }
 
     fn write_day(&mut self, day: i64, batch: &RecordBatch) -> Result<()> {
+        self.tick += 1;
+        if !self.open.contains_key(&day) && self.open.len() >= MAX_OPEN_DAYS {
+            let lru = self.open.iter().min_by_key(|(_, o)| o.last_use).map(|(d, _)| *d);
+            if let Some(d) = lru {
+                let o = self.open.remove(&d).expect("present");
+                self.close_one(d, o)?;
+            }
+        }
         if !self.open.contains_key(&day) {
             let (y, m, d) = civil_from_days(day);
             let dir = self.dir.join(format!("day={y:04}-{m:02}-{d:02}"));
@@ -102,9 +118,10 @@ impl PartitionedWriter {
             let path = dir.join(&file_name);
             let f = File::create(&path).map_err(|e| StoreError::io(&path, e))?;
             let writer = ArrowWriter::try_new(f, batch.schema(), Some(writer_properties()))?;
-            self.open.insert(day, Open { writer, path, file_name, rows: 0 });
+            self.open.insert(day, Open { writer, path, file_name, rows: 0, last_use: 0 });
         }
         let o = self.open.get_mut(&day).expect("inserted above");
+        o.last_use = self.tick;
         o.writer.write(batch)?;
         o.rows += batch.num_rows() as u64;
         if o.rows >= PART_ROWS {
@@ -135,5 +152,38 @@ impl PartitionedWriter {
             self.close_one(day, o)?;
         }
         Ok(self.done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Provenance, RowExtras, WEB_SCHEMA, WebBatchBuilder};
+    use kensa_model::WebRecord;
+
+    fn batch(days: &[i64]) -> RecordBatch {
+        let mut b = WebBatchBuilder::with_capacity(days.len());
+        let prov = Provenance { format: "squid-native", file: "x", input_id: 1 };
+        for (i, d) in days.iter().enumerate() {
+            let r = WebRecord { ts_ms: d * 86_400_000 + i as i64, ..Default::default() };
+            b.append(&r, i as u64 + 1, &prov, &RowExtras::default());
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn many_days_keep_few_files_open_and_lose_no_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = PartitionedWriter::new(dir.path(), "web_requests", "p");
+        // Twenty days, then a late row for day 0 again.
+        for d in 20_000..20_020 {
+            w.write(&batch(&[d, d, d])).unwrap();
+            assert!(w.open.len() <= MAX_OPEN_DAYS);
+        }
+        w.write(&batch(&[20_000])).unwrap();
+        let parts = w.finish().unwrap();
+        assert_eq!(parts.iter().map(|p| p.rows).sum::<u64>(), 61);
+        assert_eq!(parts.iter().filter(|p| p.day == "2024-10-04").count(), 2, "day 0 reopened as a new part");
+        let _ = WEB_SCHEMA.clone();
     }
 }
