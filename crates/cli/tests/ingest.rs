@@ -409,3 +409,28 @@ fn analyze_finds_planted_threats_and_keeps_verdicts() {
     assert!(csv.starts_with("id,key,detector,severity,score"));
     assert!(csv.lines().count() == findings.len() + 1);
 }
+
+#[test]
+fn w3c_header_change_mid_file_applies_across_chunks() {
+    // Over 4 MiB per layout, so the new `#Fields:` header lands in a later
+    // chunk than the first one and parallel workers must still re-key.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("u_ex241017.log");
+    let mut s = String::from("#Software: Microsoft Internet Information Services 10.0\n#Fields: date time c-ip cs-method cs-uri-stem sc-status cs-host\n");
+    for i in 0..60_000 {
+        s.push_str(&format!("2024-10-17 01:{:02}:{:02} 10.0.{}.{} GET /first/{i}/{} 200 one.example\n", (i / 60) % 60, i % 60, i % 200, i % 250, "p".repeat(40)));
+    }
+    s.push_str("#Fields: date time cs-host sc-status c-ip cs-method cs-uri-stem\n");
+    for i in 0..60_000 {
+        s.push_str(&format!("2024-10-17 02:{:02}:{:02} two.example 404 10.1.{}.{} POST /second/{i}/{}\n", (i / 60) % 60, i % 60, i % 200, i % 250, "q".repeat(40)));
+    }
+    assert!(s.len() > 9 << 20);
+    std::fs::write(&f, s).unwrap();
+    let case = dir.path().join("case");
+    let (v, code) = ingest_json(&case, &["--format", "w3c", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["inputs"][0]["rows"], 120_000, "{v}");
+    assert_eq!(v["inputs"][0]["rejected"], 0, "{v}");
+    let out = sql_csv(&case, "SELECT host, method, status, count(*) FROM web_requests GROUP BY 1, 2, 3 ORDER BY 1");
+    assert_eq!(out, "host,method,status,count(*)\none.example,GET,200,60000\ntwo.example,POST,404,60000\n");
+}

@@ -184,7 +184,12 @@ pub fn run_lines(
             handles.push(s.spawn(move || worker(rx, parser, staging, &prefix, prov, enricher)));
         }
         drop(rx);
-        read_error = read_chunks(reader, &tx, &mut reader_stats);
+        // Only header-driven formats carry a `#Fields:` preamble worth tracking.
+        let header_driven = matches!(
+            format,
+            SourceFormat::W3c | SourceFormat::ProxySgElff | SourceFormat::ProxySgMain | SourceFormat::ProxySgBcreportermainV1
+        );
+        read_error = read_chunks(reader, &tx, &mut reader_stats, header_driven);
         drop(tx);
         handles
             .into_iter()
@@ -243,7 +248,12 @@ fn last_fields_line(data: &[u8]) -> Option<&[u8]> {
 
 /// Reads whole-line chunks and sends them; returns the read error that
 /// ended the stream early, if any. Over-long lines are rejected here.
-fn read_chunks(reader: &mut dyn Read, tx: &crossbeam_channel::Sender<Chunk>, stats: &mut Stats) -> Option<String> {
+fn read_chunks(
+    reader: &mut dyn Read,
+    tx: &crossbeam_channel::Sender<Chunk>,
+    stats: &mut Stats,
+    header_driven: bool,
+) -> Option<String> {
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + 64 * 1024);
     let mut next_line: u64 = 1;
     let mut preamble: Option<Arc<str>> = None;
@@ -252,7 +262,11 @@ fn read_chunks(reader: &mut dyn Read, tx: &crossbeam_channel::Sender<Chunk>, sta
     let mut error = None;
     let send = |data: Vec<u8>, next_line: &mut u64, preamble: &mut Option<Arc<str>>| -> bool {
         let n = memchr::memchr_iter(b'\n', &data).count() as u64 + u64::from(!data.ends_with(b"\n"));
-        let new_pre = last_fields_line(&data).map(|l| Arc::<str>::from(String::from_utf8_lossy(l).as_ref()));
+        let new_pre = if header_driven {
+            last_fields_line(&data).map(|l| Arc::<str>::from(String::from_utf8_lossy(l).as_ref()))
+        } else {
+            None
+        };
         let chunk = Chunk { data, first_line: *next_line, preamble: preamble.clone() };
         *next_line += n;
         if new_pre.is_some() {
