@@ -95,10 +95,6 @@ fn reingest_is_a_noop_even_renamed_or_from_stdin() {
 fn compressed_and_archived_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let case = dir.path().join("case");
-    let mut body = String::new();
-    for i in 0..300 {
-        body.push_str(&squid_line(i));
-    }
     let mut paths = Vec::new();
     // gzip as two members, bzip2, zstd, xz: each with different rows so none is a duplicate.
     let parts: Vec<String> = (0..4).map(|k| (0..300).map(|i| squid_line(k * 1000 + i)).collect()).collect();
@@ -158,7 +154,6 @@ fn compressed_and_archived_inputs() {
     assert_eq!(rows, [300, 300, 300, 300, 200, 200]);
     let out = sql_csv(&case, "SELECT count(*) FROM web_requests");
     assert_eq!(out.lines().nth(1).unwrap(), "1600");
-    let _ = body;
 }
 
 #[test]

@@ -28,7 +28,7 @@ use kensa_store::{Case, InputResult, StoreError};
 use serde::Serialize;
 
 pub use pipeline::Enrich;
-use source::{Compression, InputSpec, decompress, hashing, is_pcap, is_tar, quick_hash};
+use source::{InputSpec, decompress, hashing, is_pcap, is_tar, quick_hash};
 
 /// How to ingest.
 #[derive(Clone, Default)]
@@ -396,7 +396,7 @@ fn ingest_stream<R: std::io::BufRead>(
         o.status = if res.rows == 0 { "empty" } else { "ingested" };
         if let Some(e) = read_error {
             let msg = format!("input ended early: {e}; {} rows before the error were kept", res.rows);
-            case.db().execute("UPDATE inputs SET error=?2 WHERE id=?1", rusqlite_params(input_id, &msg))?;
+            case.db().execute("UPDATE inputs SET error=?2 WHERE id=?1", (input_id, msg.as_str()))?;
             o.message = Some(msg);
         }
     }
@@ -404,11 +404,3 @@ fn ingest_stream<R: std::io::BufRead>(
     Ok(o)
 }
 
-fn rusqlite_params(id: i64, msg: &str) -> (i64, String) {
-    (id, msg.to_string())
-}
-
-/// Whether a compression name denotes a compressed input.
-pub fn is_compressed(c: Compression) -> bool {
-    c != Compression::None
-}
