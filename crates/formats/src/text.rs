@@ -239,17 +239,8 @@ pub fn lower_ascii(s: &str) -> Cow<'_, str> {
 /// header values). Borrows when there is no `%`. Decoded bytes that are not
 /// UTF-8 are read as CP932 (Japanese clients), which never fails.
 pub fn pct_decode(s: &str) -> Cow<'_, str> {
-    if memchr::memchr(b'%', s.as_bytes()).is_none() {
-        return Cow::Borrowed(s);
-    }
-    let bytes: Cow<'_, [u8]> = percent_encoding::percent_decode_str(s).into();
-    match bytes {
-        Cow::Borrowed(_) => Cow::Borrowed(s),
-        Cow::Owned(v) => match String::from_utf8(v) {
-            Ok(s) => Cow::Owned(s),
-            Err(e) => Cow::Owned(encoding_rs::SHIFT_JIS.decode(e.as_bytes()).0.into_owned()),
-        },
-    }
+    // One decoder for every format: the ELFF/i-FILTER one, without `+` → space.
+    crate::elff::lex::decode_text(s, false)
 }
 
 /// Removes C-style backslash escapes (`\"`, `\\`, `\n`, `\t`, `\r`, any
