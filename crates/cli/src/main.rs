@@ -9,6 +9,7 @@ mod analyze;
 mod enrichment;
 mod output;
 mod progress;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -117,6 +118,8 @@ enum Cmd {
         #[arg(long)]
         note: Option<String>,
     },
+    /// The analyst workbench: a local web UI over the case (triage, hosts, hunting).
+    Serve(serve::ServeArgs),
     /// List the formats kensa reads.
     Formats,
     /// Write a synthetic week of proxy logs (every format) with planted threats and ground truth.
@@ -383,6 +386,7 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             output::print_info(&c, json).map_err(fatal)?;
             Ok(0)
         }
+        Cmd::Serve(a) => serve::serve(a).map_err(|(code, e)| Exit(code, e)),
         Cmd::Synth(a) => synth(a, quiet),
         Cmd::Intel { intel_dir, cmd } => intel(intel_dir, cmd),
         Cmd::Formats => {
