@@ -108,7 +108,7 @@ fn page(c: &Ctx, title: &str, body: Markup) -> Response {
                     span.brand { (c.t("app")) }
                     nav {
                         @for (href, key) in nav {
-                            a href=(href) class=@if c.path == href { "here" } { (c.t(key)) }
+                            a href=(href) class=[(c.path == href).then_some("here")] { (c.t(key)) }
                         }
                     }
                     span.lang {
@@ -391,7 +391,7 @@ async fn findings(State(app): St, c: Ctx, Query(f): Query<Filter>) -> Res {
                     select name="status" id="bulk-status" { @for s in SETTABLE { option value=(s) { (c.t(s)) } } }
                     button type="submit" id="bulk-apply" { (c.t("apply_verdict")) }
                 }
-                table.data #findings {
+                table.data id="findings" {
                     tr {
                         th { input type="checkbox" class="select-all" title=(c.t("select_all")); }
                         th { (c.t("severity")) } th { (c.t("score")) } th { (c.t("title")) } th { (c.t("host")) }
@@ -562,7 +562,7 @@ async fn finding(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
         }
         @if !hist.is_empty() {
             details open { summary { (c.t("history")) }
-                table.data #history {
+                table.data id="history" {
                     tr { th { (c.t("when")) } th { (c.t("who")) } th { (c.t("change")) } th { (c.t("note")) } }
                     @for h in &hist { tr { td { (h.at) } td { (vis(h.analyst.as_deref().unwrap_or("-"))) }
                         td { (status_label(&c, h.old_status.as_deref().unwrap_or("open"))) " → " (status_label(&c, &h.new_status)) " (" (vis(&h.source)) ")" }
@@ -591,7 +591,7 @@ async fn finding(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
                    @for (k, v) in &f.evidence.notes { tr { th { (vis(k)) } td { (vis(v)) } } } }
         (charts)
         h2 { (c.t("samples")) }
-        table.data #samples {
+        table.data id="samples" {
             tr { th { (c.t("source_file")) } th { (c.t("line")) } th { "ts" } th { (c.t("host")) } th { "method" } th { "URL" } th { "status" } th { "↑" } th { "↓" } th { "User-Agent" } }
             @for r in 0..samples.rows.len() {
                 tr { @for col in 0..11 { @if col != 4 { td { (vis(samples.s(r, col))) } } } }
@@ -602,12 +602,12 @@ async fn finding(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
         }
         h2 { (c.t("intel")) }
         @if intel.rows.is_empty() { p { (c.t("none")) } } @else {
-            ul #intel { @for r in 0..intel.rows.len() { li { code { (vis(intel.s(r, 0))) } " × " (intel.s(r, 1)) } } }
+            ul id="intel" { @for r in 0..intel.rows.len() { li { code { (vis(intel.s(r, 0))) } " × " (intel.s(r, 1)) } } }
         }
         h2 { (c.t("osint")) }
         ul.osint { @for (name, url) in osint_links(f) { li { a href=(url) rel="noreferrer noopener" target="_blank" { (name) } } } }
         h2 { (c.t("related")) }
-        table.data #related {
+        table.data id="related" {
             @for r in &related {
                 tr { td { (sev_badge(sev_name(r.f.severity))) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } }
                      td { (vis(&r.host)) } td { (vis(r.f.dst.host.as_deref().unwrap_or(""))) } td { (status_label(&c, &r.status)) } }
@@ -618,44 +618,39 @@ async fn finding(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
 }
 
 fn charts(c: &Ctx, events: &crate::worker::Table, ts: &[i64]) -> Markup {
+    use kensa_charts::Frame;
     if ts.len() < 2 {
         return html! {};
     }
-    // Interval histogram on a log-ish scale of buckets.
-    let edges = [1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0, f64::INFINITY];
-    let mut hist = vec![0.0; edges.len()];
-    for w in ts.windows(2) {
-        let d = (w[1] - w[0]) as f64 / 1000.0;
-        let i = edges.iter().position(|e| d < *e).unwrap_or(edges.len() - 1);
-        hist[i] += 1.0;
-    }
-    let labels = ["<1", "<5", "<15", "<30", "<60", "<120", "<300", "<600", "<900", "<1800", "<3600", "<2h", "<6h", "<1d", "≥1d"];
-    let hv: Vec<(String, f64)> = labels.iter().zip(&hist).map(|(l, v)| (l.to_string(), *v)).collect();
-    // Heatmap day × hour and volumes per hour.
-    let mut days: BTreeMap<String, [f64; 24]> = BTreeMap::new();
-    let mut vol: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
+    let (t0, t1) = (ts[0], ts[ts.len() - 1]);
+    let intervals: Vec<f64> = ts.windows(2).map(|w| (w[1] - w[0]) as f64 / 1000.0).collect();
+    let mut sorted = intervals.clone();
+    sorted.sort_by(f64::total_cmp);
+    // Up to the 95th percentile, so one long gap does not squash the bins.
+    let hi = sorted[(sorted.len() * 95 / 100).min(sorted.len() - 1)].max(1.0);
+    let mut week = [[0u64; 24]; 7];
+    let mut vol: BTreeMap<i64, f64> = BTreeMap::new();
     for (r, t) in ts.iter().enumerate() {
         if let Some(d) = chrono::DateTime::from_timestamp_millis(*t) {
-            use chrono::Timelike;
-            days.entry(d.format("%m-%d").to_string()).or_insert([0.0; 24])[d.hour() as usize] += 1.0;
+            use chrono::{Datelike, Timelike};
+            week[d.weekday().num_days_from_monday() as usize][d.hour() as usize] += 1;
         }
-        let e = vol.entry(t / 3_600_000).or_default();
-        e.0 += events.n(r, 1);
-        e.1 += events.n(r, 2);
+        *vol.entry(t / 3_600_000 * 3_600_000).or_default() += events.n(r, 1) + events.n(r, 2);
     }
-    let dl: Vec<String> = days.keys().cloned().collect();
-    let cells: Vec<[f64; 24]> = days.values().copied().collect();
-    let (h0, h1) = (vol.keys().next().copied().unwrap_or(0), vol.keys().last().copied().unwrap_or(0));
-    let vols: Vec<(String, f64, f64)> = (h0..=h1).map(|h| {
-        let (u, d) = vol.get(&h).copied().unwrap_or_default();
-        (fmt_ms(h * 3_600_000), u, d)
-    }).collect();
+    let points: Vec<(i64, f64)> = vol.into_iter().collect();
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let fx = |v: f64| kensa_charts::fmt_num(v);
+    // kensa-charts escapes every label it draws (its documented invariant)
+    // and emits no script or style, so its SVG is inlined as is.
+    let svgs = [
+        kensa_charts::histogram(&intervals, 30, 0.0, hi, &fx, &Frame::new(c.t("interval_hist")).size(720, 200)),
+        kensa_charts::timeline(ts, t0, t1, 0, &Frame::new(c.t("callback_timeline")).size(720, 120)),
+        kensa_charts::heatmap(&week, &days, &Frame::new(c.t("hourly_heatmap")).size(720, 220)),
+        kensa_charts::columns(&points, 3_600_000, t0, t1, 0, &|v| kensa_charts::fmt_bytes(v as u64), &Frame::new(c.t("volumes")).size(720, 200)),
+    ];
     html! {
         h2 { (c.t("charts")) }
-        h3 { (c.t("interval_hist")) } (svg::bars(&hv, 150.0))
-        h3 { (c.t("callback_timeline")) } (svg::dots(ts, ts[0], ts[ts.len() - 1]))
-        h3 { (c.t("hourly_heatmap")) } (svg::heatmap(&dl, &cells))
-        h3 { (c.t("volumes")) } (svg::updown(&vols, 120.0))
+        div id="charts" { @for s in svgs { div.chart { (maud::PreEscaped(s)) } } }
     }
 }
 
@@ -699,8 +694,8 @@ async fn allow_preview(State(app): St, c: Ctx, Path(id): Path<String>, Query(q):
     };
     let m = html! {
         p { (c.t(label)) ": " code { (vis(&q.value)) } }
-        p.preview { strong #preview-count { (hits.len()) } " " (c.t("would_suppress")) }
-        table.data #preview {
+        p.preview { strong id="preview-count" { (hits.len()) } " " (c.t("would_suppress")) }
+        table.data id="preview" {
             @for r in hits.iter().take(200) {
                 tr { td { (sev_badge(sev_name(r.f.severity))) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } } td { (vis(&r.host)) } td { (status_label(&c, &r.status)) } }
             }
@@ -742,7 +737,7 @@ async fn allow_list(State(app): St, c: Ctx) -> Res {
     let rules = triage::rules(&app.case())?;
     let ix = app.index.read().unwrap_or_else(|e| e.into_inner());
     let m = html! {
-        table.data #rules {
+        table.data id="rules" {
             tr { th { "#" } th { "kind" } th { "value" } th { (c.t("reason")) } th { (c.t("who")) } th { (c.t("when")) } th { (c.t("suppressed")) } th {} }
             @for r in &rules {
                 tr {
@@ -814,14 +809,14 @@ async fn host(State(app): St, c: Ctx, Path(h): Path<String>) -> Res {
         ix.query(&Filter { host: h.clone(), per_page: 100, ..Default::default() }).rows.into_iter().cloned().collect()
     };
     let m = html! {
-        p { strong #host-events { (total) } " " (c.t("events")) }
+        p { strong id="host-events" { (total) } " " (c.t("events")) }
         h2 { (c.t("timeline")) }
-        div #timeline { (svg::bars(&hours, 160.0)) }
+        div id="timeline" { (svg::bars(&hours, 160.0)) }
         h3 { (c.t("volumes")) } (svg::updown(&vols, 120.0))
         h2 { (c.t("findings")) }
-        table.data #host-findings { @for r in &fl { tr { td { (sev_badge(sev_name(r.f.severity))) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } } td { (status_label(&c, &r.status)) } } } }
+        table.data id="host-findings" { @for r in &fl { tr { td { (sev_badge(sev_name(r.f.severity))) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } } td { (status_label(&c, &r.status)) } } } }
         h2 { (c.t("top_destinations")) }
-        table.data #top-dest {
+        table.data id="top-dest" {
             tr { th { (c.t("destination")) } th { (c.t("count")) } th { (c.t("bytes_up")) } th { (c.t("bytes_down")) } th { (c.t("first_seen")) } th { (c.t("last_seen")) } }
             @for r in 0..dests.rows.len() { tr { td { a href={"/dest/" (enc(dests.s(r, 0)))} { (vis(dests.s(r, 0))) } } td.num { (dests.s(r, 1)) } td.num { (fmt_num(dests.n(r, 2))) } td.num { (fmt_num(dests.n(r, 3))) } td { (dests.s(r, 4)) } td { (dests.s(r, 5)) } } }
         }
@@ -830,7 +825,7 @@ async fn host(State(app): St, c: Ctx, Path(h): Path<String>) -> Res {
         h2 { (c.t("uploads")) }
         table.data { @for r in 0..uploads.rows.len() { tr { td { (uploads.s(r, 0)) } td { (vis(uploads.s(r, 1))) } td { (vis(uploads.s(r, 2))) } td.num { (fmt_num(uploads.n(r, 3))) } td.url { (vis(uploads.s(r, 4))) } } } }
         h2 { (c.t("user_agents")) }
-        table.data #uas { @for r in 0..uas.rows.len() { tr { td { code { (vis(uas.s(r, 0))) } } td.num { (uas.s(r, 1)) } } } }
+        table.data id="uas" { @for r in 0..uas.rows.len() { tr { td { code { (vis(uas.s(r, 0))) } } td.num { (uas.s(r, 1)) } } } }
     };
     Ok(page(&c, &format!("{}: {}", c.t("host"), vis(&h)), m))
 }
@@ -858,10 +853,10 @@ async fn dest(State(app): St, c: Ctx, Path(d): Path<String>) -> Res {
         ix.query(&Filter { destination: d.clone(), per_page: 100, ..Default::default() }).rows.into_iter().cloned().collect()
     };
     let m = html! {
-        p #prevalence { (c.t("prevalence")) ": " strong { (hosts.rows.len()) } " / " (n_all) " " (c.t("of_hosts")) " (" (format!("{:.1}", hosts.rows.len() as f64 / n_all * 100.0)) "%)" }
+        p id="prevalence" { (c.t("prevalence")) ": " strong { (hosts.rows.len()) } " / " (n_all) " " (c.t("of_hosts")) " (" (format!("{:.1}", hosts.rows.len() as f64 / n_all * 100.0)) "%)" }
         (svg::bars(&dv, 140.0))
         h2 { (c.t("hosts_talking")) }
-        table.data #dest-hosts {
+        table.data id="dest-hosts" {
             tr { th { (c.t("host")) } th { (c.t("count")) } th { (c.t("bytes_up")) } th { (c.t("bytes_down")) } th { (c.t("first_seen")) } th { (c.t("last_seen")) } th { (c.t("users")) } }
             @for r in 0..hosts.rows.len() { tr { td { a href={"/host/" (enc(hosts.s(r, 0)))} { (vis(hosts.s(r, 0))) } } td.num { (hosts.s(r, 1)) } td.num { (fmt_num(hosts.n(r, 2))) } td.num { (fmt_num(hosts.n(r, 3))) } td { (hosts.s(r, 4)) } td { (hosts.s(r, 5)) } td.num { (hosts.s(r, 6)) } } }
         }
@@ -877,9 +872,9 @@ async fn streams(State(app): St, c: Ctx) -> Res {
     let flows = app.streams.flows(500);
     let m = html! {
         @if !app.streams.has_packets() {
-            p #no-packets { (c.t("no_packets")) }
+            p id="no-packets" { (c.t("no_packets")) }
         } @else {
-            table.data #flows {
+            table.data id="flows" {
                 @for f in &flows {
                     tr { td { a href={"/stream/" (enc(&f.id))} { (vis(&f.client)) " → " (vis(&f.server)) } } td { (vis(&f.protocol)) } td { (fmt_ms(f.first_ms)) } td.num { (fmt_num(f.bytes_up as f64)) } td.num { (fmt_num(f.bytes_down as f64)) } }
                 }
@@ -912,7 +907,7 @@ fn hexdump(b: &[u8]) -> String {
 
 async fn stream(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
     if !app.streams.has_packets() {
-        return Ok(page(&c, c.t("stream"), html! { p #no-packets { (c.t("no_packets")) } }));
+        return Ok(page(&c, c.t("stream"), html! { p id="no-packets" { (c.t("no_packets")) } }));
     }
     let s = app.streams.stream(&id, STREAM_CAP).ok_or(WebError::NotFound)?;
     let m = html! {
@@ -981,10 +976,10 @@ fn hunt_page(c: &Ctx, saved: &[triage::SavedQuery], sql: &str, result: Option<Re
             button type="submit" formaction="/hunt/save" id="save" { (c.t("save_query")) }
         }
         @match &result {
-            Some(Err(e)) => { p.error #hunt-error { (c.t("error")) ": " (vis(e)) } }
+            Some(Err(e)) => { p.error id="hunt-error" { (c.t("error")) ": " (vis(e)) } }
             Some(Ok(t)) => {
-                p #hunt-rows { (t.rows.len()) " " (c.t("rows")) @if t.rows.len() > HUNT_SHOW { " (" (HUNT_SHOW) ")" } }
-                table.data #hunt-result {
+                p id="hunt-rows" { (t.rows.len()) " " (c.t("rows")) @if t.rows.len() > HUNT_SHOW { " (" (HUNT_SHOW) ")" } }
+                table.data id="hunt-result" {
                     tr { @for h in &t.columns { th { (vis(h)) } } }
                     @for row in t.rows.iter().take(HUNT_SHOW) { tr { @for v in row { td { @if let Some(v) = v { (vis(v)) } @else { span.null { "NULL" } } } } } }
                 }
@@ -992,7 +987,7 @@ fn hunt_page(c: &Ctx, saved: &[triage::SavedQuery], sql: &str, result: Option<Re
             None => {}
         }
         h2 { (c.t("saved_queries")) }
-        table.data #saved {
+        table.data id="saved" {
             @for q in saved {
                 tr {
                     td { (vis(&q.name)) } td { code { (vis(&q.sql)) } }
@@ -1057,10 +1052,10 @@ async fn report_get(State(app): St, c: Ctx) -> Res {
                 button type="submit" id="generate" { (c.t("generate")) }
             }
         } @else {
-            p #no-report { (c.t("no_report")) }
+            p id="no-report" { (c.t("no_report")) }
         }
         h2 { (c.t("downloads")) }
-        ul #downloads {
+        ul id="downloads" {
             @for (id, d) in &dl { li { a href={"/report/download/" (id)} { (d.name) } " (" (fmt_num(d.bytes.len() as f64)) " B)" } }
         }
         h2 { (c.t("export")) }

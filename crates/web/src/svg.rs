@@ -4,8 +4,9 @@
 //! script to show data and the strict CSP holds; colours use SVG
 //! presentation attributes (inline `style` is blocked by the CSP). Labels
 //! go through maud, so they are escaped like any other text.
-//! TODO(lead): swap for `kensa-charts` once it is on main, so the report
-//! and the workbench draw the same pictures.
+//! The finding page's charts come from `kensa-charts` (shared with the
+//! report); these cover the overview, host and destination pages, whose
+//! shapes (many labelled bars, mirrored up/down volumes) it does not draw.
 
 use maud::{Markup, html};
 
@@ -57,46 +58,6 @@ pub fn updown(values: &[(String, f64, f64)], height: f64) -> Markup {
                 rect x=(40.0 + i as f64 * bw) y=(mid) width=((bw - 0.5).max(0.5)) height=(dh) fill=(BAR) {
                     title { (label) " ↓ " (fmt_num(*down)) }
                 }
-            }
-        }
-    }
-}
-
-/// A day × hour heatmap; `cells[(day, hour)] = count`.
-pub fn heatmap(days: &[String], cells: &[[f64; 24]]) -> Markup {
-    let max = cells.iter().flat_map(|r| r.iter().copied()).fold(0.0, f64::max).max(1.0);
-    let cw = (W - 90.0) / 24.0;
-    let ch = 16.0;
-    let height = 20.0 + ch * days.len() as f64;
-    html! {
-        svg class="chart" viewBox={"0 0 " (W) " " (height)} width=(W) height=(height) role="img" {
-            @for hour in (0..24).step_by(3) {
-                text x=(90.0 + hour as f64 * cw) y="12" font-size="9" fill="#333" { (hour) }
-            }
-            @for (d, row) in cells.iter().enumerate() {
-                text x="0" y=(20.0 + d as f64 * ch + 11.0) font-size="9" fill="#333" { (days.get(d).map(String::as_str).unwrap_or("")) }
-                @for (hour, v) in row.iter().enumerate() {
-                    rect x=(90.0 + hour as f64 * cw) y=(20.0 + d as f64 * ch) width=(cw - 1.0) height=(ch - 1.0)
-                        fill=(BAR) fill-opacity=(format!("{:.3}", if *v > 0.0 { 0.08 + 0.92 * v / max } else { 0.0 })) stroke="#ddd" stroke-width="0.5" {
-                        title { (days.get(d).map(String::as_str).unwrap_or("")) " " (hour) ":00 — " (fmt_num(*v)) }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Events as dots on a time axis from `t0` to `t1` (ms).
-pub fn dots(ts: &[i64], t0: i64, t1: i64) -> Markup {
-    let span = (t1 - t0).max(1) as f64;
-    let height = 50.0;
-    html! {
-        svg class="chart" viewBox={"0 0 " (W) " " (height)} width=(W) height=(height) role="img" {
-            line x1="10" y1="25" x2=(W - 10.0) y2="25" stroke="#888" {}
-            text x="10" y="48" font-size="9" fill="#333" { (fmt_ms(t0)) }
-            text x=(W - 10.0) y="48" font-size="9" text-anchor="end" fill="#333" { (fmt_ms(t1)) }
-            @for t in ts {
-                circle cx=(format!("{:.1}", 10.0 + (*t - t0) as f64 / span * (W - 20.0))) cy="25" r="2.5" fill=(UP) fill-opacity="0.5" {}
             }
         }
     }
