@@ -847,7 +847,7 @@ async fn dest(State(app): St, c: Ctx, Path(d): Path<String>) -> Res {
         .await?;
     let all = w.table("SELECT count(DISTINCT client_ip) FROM web_requests", vec![]).await?;
     let n_all = all.n(0, 0).max(1.0);
-    let dv: Vec<(String, f64)> = (0..days.rows.len()).map(|r| (fmt_ms(days.n(r, 0) as i64)[..10].to_string(), days.n(r, 1))).collect();
+    let dv: Vec<(String, f64)> = (0..days.rows.len()).map(|r| (fmt_ms(days.n(r, 0) as i64).get(..10).unwrap_or("").to_string(), days.n(r, 1))).collect();
     let fl: Vec<Row> = {
         let ix = app.index.read().unwrap_or_else(|e| e.into_inner());
         ix.query(&Filter { destination: d.clone(), per_page: 100, ..Default::default() }).rows.into_iter().cloned().collect()

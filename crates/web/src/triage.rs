@@ -188,7 +188,14 @@ pub fn rules(case: &Case) -> Result<Vec<AllowRule>, WebError> {
     let mut st = case.db().prepare("SELECT id, kind, value, reason, analyst, created_at FROM allow_rules ORDER BY id")?;
     let v = st
         .query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(v.into_iter()

@@ -129,12 +129,6 @@ impl Table {
     }
 }
 
-impl From<StoreError> for WebError {
-    fn from(e: StoreError) -> WebError {
-        WebError::Query(e.to_string())
-    }
-}
-
 impl From<datafusion::error::DataFusionError> for WebError {
     fn from(e: datafusion::error::DataFusionError) -> WebError {
         WebError::Query(e.to_string())

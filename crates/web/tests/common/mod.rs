@@ -29,7 +29,7 @@ pub fn proxysg_log() -> String {
         let (d, rem) = (1 + i / 288, (i % 288) * 300 + (i * 7) % 11);
         let (h, m, sec) = (rem / 3600, rem / 60 % 60, rem % 60);
         s.push_str(&format!(
-            "2026-03-{d:02} {h:02}:{m:02}:{sec:02} 120 10.0.0.5 {XSS_USER} - - OBSERVED \"Technology/Internet\" - 200 TCP_NC_MISS GET text/html http {XSS_HOST} 80 {XSS_PATH} ?q=%22%3E%3Cscript%3Ewindow.__pwned=5%3C/script%3E - \"{XSS_UA}\" 192.0.2.1 512 {}\n",
+            "2026-03-{d:02} {h:02}:{m:02}:{sec:02} 120 10.0.0.5 {XSS_USER} - - OBSERVED \"Technology/Internet\" - 200 TCP_NC_MISS GET text/html http {XSS_HOST} 80 {XSS_PATH} ?q=%22%3E%3Cscript%3Ewindow.__pwned=5%3C/script%3E - \"{XSS_UA}\" 192.0.2.1 512 {} -\n",
             300 + i % 7
         ));
     }
