@@ -21,6 +21,10 @@ pub struct AnalyzeSummary {
     pub by_severity: std::collections::BTreeMap<String, usize>,
     /// Findings in all.
     pub findings: usize,
+    /// Findings suppressed by allowlist rules (kept, with status `suppressed`).
+    pub suppressed: usize,
+    /// Allowlist rules in force.
+    pub allow_rules: usize,
     /// Seconds spent.
     pub seconds: f64,
 }
@@ -61,6 +65,9 @@ pub fn analyze(case: &mut Case) -> Result<AnalyzeSummary> {
         findings.extend(p.finish(&t, &ctx));
     }
     findings.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
+    kensa_detect::annotate::user_agents(&t, &mut findings);
+    let rules = crate::triage::case_rules(case)?;
+    let suppressed = kensa_detect::allow::apply(&rules, &mut findings);
     // Name each sample's source file.
     let paths: HashMap<i64, String> = case.inputs()?.into_iter().map(|i| (i.id, i.path)).collect();
     for f in &mut findings {
@@ -82,7 +89,14 @@ pub fn analyze(case: &mut Case) -> Result<AnalyzeSummary> {
         ));
     }
     case.replace_findings(None, &stored)?;
-    Ok(AnalyzeSummary { rows, by_severity, findings: findings.len(), seconds: t0.elapsed().as_secs_f64() })
+    Ok(AnalyzeSummary {
+        rows,
+        by_severity,
+        findings: findings.len(),
+        suppressed,
+        allow_rules: rules.len(),
+        seconds: t0.elapsed().as_secs_f64(),
+    })
 }
 
 fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn kensa_detect::StreamPass>]) -> Result<()> {

@@ -9,6 +9,7 @@ mod analyze;
 mod enrichment;
 mod output;
 mod progress;
+mod triage;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,6 +56,9 @@ enum Cmd {
         /// Threat-intel feeds to import into OUT/intel and match against (instead of the user store).
         #[arg(long = "intel")]
         intel_feeds: Vec<PathBuf>,
+        /// Allowlist file (TOML `[[allow]]` rules); recorded in the case.
+        #[arg(long)]
+        allowlist: Option<PathBuf>,
         /// Print a machine-readable summary.
         #[arg(long)]
         json: bool,
@@ -84,6 +88,9 @@ enum Cmd {
         /// The case directory.
         #[arg(long)]
         case: PathBuf,
+        /// Allowlist file (TOML `[[allow]]` rules); recorded in the case and applied from now on.
+        #[arg(long)]
+        allowlist: Option<PathBuf>,
         /// Print a machine-readable summary.
         #[arg(long)]
         json: bool,
@@ -111,11 +118,31 @@ enum Cmd {
         /// Finding id or key.
         finding: String,
         /// The verdict.
-        #[arg(value_parser = ["open", "confirmed", "false_positive", "benign", "suppressed"])]
+        #[arg(value_parser = ["open", "confirmed", "false_positive", "benign", "suppressed", "needs_review"])]
         status: String,
         /// A note.
         #[arg(long)]
         note: Option<String>,
+    },
+    /// Per-host roll-up of the findings: likely compromised, leak risk, policy, nothing found.
+    Hosts {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// Also list every client without findings ("nothing found").
+        #[arg(long)]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Allowlist rules kept in the case; they suppress findings retroactively (never delete them).
+    Allow {
+        /// The case directory.
+        #[arg(long, global = true)]
+        case: Option<PathBuf>,
+        #[command(subcommand)]
+        cmd: AllowCmd,
     },
     /// List the formats kensa reads.
     Formats,
@@ -128,6 +155,49 @@ enum Cmd {
         intel_dir: Option<PathBuf>,
         #[command(subcommand)]
         cmd: IntelCmd,
+    },
+}
+
+#[derive(Args)]
+struct RuleArgs {
+    /// Rule kind: domain, dst_cidr (cidr), src_cidr, user_agent, service, host_dst.
+    #[arg(long)]
+    kind: String,
+    /// Pattern: a domain (with subdomains), CIDR, user agent (`*` wildcard), service, or the source of a host_dst rule.
+    value: String,
+    /// Destination of a host_dst rule (domain, IP or CIDR).
+    #[arg(long)]
+    dst: Option<String>,
+    /// Limit the rule to one detector.
+    #[arg(long)]
+    detector: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum AllowCmd {
+    /// Add a rule (shows what it covers) and re-apply the allowlist.
+    Add {
+        #[command(flatten)]
+        rule: RuleArgs,
+        /// Why the rule exists.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The findings a rule would cover, without storing it.
+    Preview {
+        #[command(flatten)]
+        rule: RuleArgs,
+    },
+    /// List the rules in force (the recorded allowlist file's and the case's).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a case rule by id and re-apply the allowlist.
+    Remove {
+        /// Rule id (see `kensa allow list`).
+        id: i64,
     },
 }
 
@@ -279,7 +349,7 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             output::print_ingest(&outcomes, json, quiet);
             Ok(code)
         }
-        Cmd::Run { out, mut input, intel_feeds, json } => {
+        Cmd::Run { out, mut input, intel_feeds, allowlist, json } => {
             let case_dir = out.join("case");
             if !intel_feeds.is_empty() {
                 let idir = out.join("intel");
@@ -303,6 +373,9 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
                 .map_err(fatal)?;
             output::print_ingest(&outcomes, json, quiet);
             let (mut c, _) = Case::open(&case_dir, false).map_err(fatal)?;
+            if let Some(a) = &allowlist {
+                triage::adopt_allowlist_file(&c, a).map_err(usage)?;
+            }
             let sum = analyze::analyze(&mut c).map_err(fatal)?;
             let findings = analyze::load_findings(&c, "info").map_err(fatal)?;
             let fpath = out.join("findings.json");
@@ -347,8 +420,11 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             }
             Ok(0)
         }
-        Cmd::Analyze { case, json } => {
+        Cmd::Analyze { case, allowlist, json } => {
             let (mut c, _) = Case::open(&case, false).map_err(fatal)?;
+            if let Some(a) = &allowlist {
+                triage::adopt_allowlist_file(&c, a).map_err(usage)?;
+            }
             let sum = analyze::analyze(&mut c).map_err(fatal)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&sum).unwrap_or_default());
@@ -368,7 +444,7 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             Ok(0)
         }
         Cmd::Verdict { case, finding, status, note } => {
-            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let (mut c, _) = Case::open(&case, false).map_err(fatal)?;
             let all = analyze::load_findings(&c, "info").map_err(fatal)?;
             let f = all
                 .iter()
@@ -383,6 +459,14 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             output::print_info(&c, json).map_err(fatal)?;
             Ok(0)
         }
+        Cmd::Hosts { case, all, json } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let hs = triage::host_rollup(&c, all).map_err(fatal)?;
+            let findings = analyze::load_findings(&c, "info").map_err(fatal)?;
+            triage::print_hosts(&hs, json, &findings).map_err(fatal)?;
+            Ok(0)
+        }
+        Cmd::Allow { case, cmd } => allow_cmd(case, cmd),
         Cmd::Synth(a) => synth(a, quiet),
         Cmd::Intel { intel_dir, cmd } => intel(intel_dir, cmd),
         Cmd::Formats => {
@@ -461,6 +545,58 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
     Ok((outcomes, if failed > 0 { 1 } else { 0 }))
 }
 
+fn allow_cmd(case: Option<PathBuf>, cmd: AllowCmd) -> std::result::Result<u8, Exit> {
+    use output::term;
+    let case = case.ok_or_else(|| usage(anyhow::anyhow!("--case DIR is required")))?;
+    let (mut c, _) = Case::open(&case, false).map_err(fatal)?;
+    match cmd {
+        AllowCmd::Add { rule, note } => {
+            let user = std::env::var("USER").ok();
+            let new = kensa_store::case::NewAllowRule {
+                kind: &rule.kind,
+                value: &rule.value,
+                dst: rule.dst.as_deref(),
+                detector: rule.detector.as_deref(),
+                note: note.as_deref(),
+                created_by: user.as_deref(),
+            };
+            let (id, covered, now) = triage::add_rule(&mut c, &new).map_err(usage)?;
+            println!("rule #{id} added: covers {covered} finding(s); {now} finding(s) suppressed in all");
+            Ok(0)
+        }
+        AllowCmd::Preview { rule } => {
+            let fs = triage::preview_rule(&c, &rule.kind, &rule.value, rule.dst.as_deref(), rule.detector.as_deref())
+                .map_err(usage)?;
+            for f in &fs {
+                println!("{} {:>3.0} {:<16} {}", f.id, f.score, f.detector, term(&f.title));
+            }
+            println!("{} finding(s) would be suppressed", fs.len());
+            Ok(0)
+        }
+        AllowCmd::List { json } => {
+            let rules = triage::case_rules(&c).map_err(fatal)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).unwrap_or_default());
+            } else {
+                for r in &rules {
+                    let note = r.note.as_deref().map(|n| format!("  # {}", term(n))).unwrap_or_default();
+                    println!("{:<40} from {}{}", term(&r.describe()), term(&r.origin), note);
+                }
+                println!("{} rule(s)", rules.len());
+            }
+            Ok(0)
+        }
+        AllowCmd::Remove { id } => {
+            if !c.remove_allow_rule(id).map_err(fatal)? {
+                return Err(Exit(1, anyhow::anyhow!("no case rule #{id} (rules from an allowlist file are changed in the file)")));
+            }
+            let now = triage::reapply(&mut c).map_err(fatal)?;
+            println!("rule #{id} removed; {now} finding(s) suppressed in all");
+            Ok(0)
+        }
+    }
+}
+
 fn print_analyze(sum: &analyze::AnalyzeSummary) {
     let sev: Vec<String> = sum.by_severity.iter().rev().map(|(k, v)| format!("{k} {v}")).collect();
     println!(
@@ -470,6 +606,9 @@ fn print_analyze(sum: &analyze::AnalyzeSummary) {
         sev.join(", "),
         sum.seconds
     );
+    if sum.suppressed > 0 {
+        println!("allowlist: {} rule(s) suppressed {} finding(s) (kept with status `suppressed`)", sum.allow_rules, sum.suppressed);
+    }
 }
 
 fn intel(dir: Option<PathBuf>, cmd: IntelCmd) -> std::result::Result<u8, Exit> {

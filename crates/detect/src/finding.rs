@@ -53,6 +53,8 @@ pub enum Status {
     Benign,
     /// Hidden by a suppression rule.
     Suppressed,
+    /// An analyst wants a second look.
+    NeedsReview,
 }
 
 /// The internal side of a finding.

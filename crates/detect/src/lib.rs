@@ -53,6 +53,8 @@
 //! `examples/train_dga.rs` (how the embedded DGA model is trained).
 #![deny(missing_docs)]
 
+pub mod allow;
+pub mod annotate;
 pub mod beacon;
 pub mod c2_traits;
 pub mod common;
@@ -62,6 +64,7 @@ pub mod dga;
 pub mod exfil_volume;
 pub mod finding;
 pub mod group;
+pub mod hosts;
 pub mod leak_risk;
 pub mod proxy_signals;
 pub mod rare_destination;
