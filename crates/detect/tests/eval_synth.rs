@@ -90,6 +90,7 @@ fn run_format(week: &Week, synth: SynthFormat, fmt: SourceFormat, enricher: &Enr
                 file: 0,
                 line: i as u32 + 1,
             },
+            intel: &[],
         };
         t.push(&row);
         for p in &mut passes {
