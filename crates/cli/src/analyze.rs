@@ -27,6 +27,29 @@ pub struct AnalyzeSummary {
     pub intel: String,
     /// Rows with at least one threat-intel hit.
     pub intel_rows: u64,
+    /// Plain-language notes on what the data allows (no records, one
+    /// client, under a day, one destination).
+    pub notes: Vec<String>,
+}
+
+/// What the shape of the data means for the detectors, in words.
+fn data_notes(t: &EventTable) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some((lo, hi)) = t.time_range() else {
+        notes.push("the case has no web records: nothing to analyse (ingest proxy logs first; `kensa info` shows what was read and rejected)".into());
+        return notes;
+    };
+    let h = (hi - lo) as f64 / 3.6e6;
+    if h < 24.0 {
+        notes.push(format!("the records span {h:.1} h: beaconing, first-seen and per-host baselines need several days, so long periods and slow exfiltration cannot be judged"));
+    }
+    if t.srcs.len() <= 1 {
+        notes.push("one client only: destination prevalence (how many internal hosts use a destination) cannot tell rare from common destinations".into());
+    }
+    if t.hosts.len() <= 1 {
+        notes.push("a single destination host: rarity and per-destination comparisons have nothing to compare against".into());
+    }
+    notes
 }
 
 /// Which threat intelligence `kensa analyze` matches the case against.
@@ -208,6 +231,7 @@ pub fn analyze_with(case: &mut Case, intel: &IntelChoice) -> Result<AnalyzeSumma
         push_batch(batch, &mut t, &mut passes, &mut mode).map_err(|e| kensa_store::StoreError::Corrupt(format!("{e:#}")))
     })?;
     let intel_rows = t.intel_rows().count() as u64;
+    let notes = data_notes(&t);
     let mut findings: Vec<Finding> = DETECTORS.iter().flat_map(|d| d.run(&t, &ctx)).collect();
     for p in passes {
         findings.extend(p.finish(&t, &ctx));
@@ -234,7 +258,7 @@ pub fn analyze_with(case: &mut Case, intel: &IntelChoice) -> Result<AnalyzeSumma
         ));
     }
     case.replace_findings(None, &stored)?;
-    Ok(AnalyzeSummary { rows, by_severity, findings: findings.len(), seconds: t0.elapsed().as_secs_f64(), intel: intel_line, intel_rows })
+    Ok(AnalyzeSummary { rows, by_severity, findings: findings.len(), seconds: t0.elapsed().as_secs_f64(), intel: intel_line, intel_rows, notes })
 }
 
 fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn kensa_detect::StreamPass>], mode: &mut IntelMode) -> Result<()> {

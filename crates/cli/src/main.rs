@@ -484,6 +484,9 @@ fn print_analyze(sum: &analyze::AnalyzeSummary) {
         sum.seconds
     );
     println!("threat intel: {}; {} row(s) matched", output::term(&sum.intel), sum.intel_rows);
+    for n in &sum.notes {
+        println!("note: {n}");
+    }
 }
 
 fn intel(dir: Option<PathBuf>, cmd: IntelCmd) -> std::result::Result<u8, Exit> {
