@@ -94,6 +94,13 @@ enum Cmd {
         /// Print a machine-readable summary.
         #[arg(long)]
         json: bool,
+        /// Re-match threat-intel hits against this store (default: the store used at ingest, then
+        /// $KENSA_INTEL_DIR, then $XDG_DATA_HOME/kensa/intel; with none, the hits recorded at ingest).
+        #[arg(long)]
+        intel_dir: Option<PathBuf>,
+        /// Ignore threat intelligence (also the hits recorded at ingest).
+        #[arg(long)]
+        no_intel: bool,
     },
     /// Export the case's findings (JSON `{"findings": […]}`, CSV, or a table).
     Findings {
@@ -376,7 +383,8 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             if let Some(a) = &allowlist {
                 triage::adopt_allowlist_file(&c, a).map_err(usage)?;
             }
-            let sum = analyze::analyze(&mut c).map_err(fatal)?;
+            let choice = analyze::IntelChoice { dir: input.enrich.intel_dir.clone(), off: input.enrich.no_intel };
+            let sum = analyze::analyze_with(&mut c, &choice).map_err(fatal)?;
             let findings = analyze::load_findings(&c, "info").map_err(fatal)?;
             let fpath = out.join("findings.json");
             std::fs::write(&fpath, analyze::render_findings(findings.clone(), "json").map_err(fatal)?)
@@ -420,12 +428,13 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             }
             Ok(0)
         }
-        Cmd::Analyze { case, allowlist, json } => {
+        Cmd::Analyze { case, allowlist, json, intel_dir, no_intel } => {
             let (mut c, _) = Case::open(&case, false).map_err(fatal)?;
             if let Some(a) = &allowlist {
                 triage::adopt_allowlist_file(&c, a).map_err(usage)?;
             }
-            let sum = analyze::analyze(&mut c).map_err(fatal)?;
+            let choice = analyze::IntelChoice { dir: intel_dir, off: no_intel };
+            let sum = analyze::analyze_with(&mut c, &choice).map_err(fatal)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&sum).unwrap_or_default());
             } else if !quiet {
@@ -522,6 +531,10 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
         .map(|s| serde_json::json!({ "name": s.name, "version": s.version, "format": s.format.as_str(), "indicators": s.indicators }))
         .collect();
     case.set_meta("intel_sources", &serde_json::to_string(&versions).unwrap_or_default()).map_err(fatal)?;
+    if let Some(d) = &enricher.intel_dir {
+        let d = d.canonicalize().unwrap_or_else(|_| d.clone());
+        case.set_meta("intel_dir", &d.display().to_string()).map_err(fatal)?;
+    }
     // The organisation's policy (and user catalog) become part of the case, so
     // later stages and reports see exactly what was applied.
     for (flag, key, file) in [(&a.enrich.policy, "policy", "policy.toml"), (&a.enrich.catalog, "user_catalog", "catalog.toml")] {
@@ -608,6 +621,10 @@ fn print_analyze(sum: &analyze::AnalyzeSummary) {
     );
     if sum.suppressed > 0 {
         println!("allowlist: {} rule(s) suppressed {} finding(s) (kept with status `suppressed`)", sum.allow_rules, sum.suppressed);
+    }
+    println!("threat intel: {}; {} row(s) matched", output::term(&sum.intel), sum.intel_rows);
+    for n in &sum.notes {
+        println!("note: {n}");
     }
 }
 
