@@ -80,12 +80,14 @@ pub mod http;
 pub mod ident;
 pub mod quic;
 pub mod reader;
+pub mod socks;
 pub mod ssh;
 pub mod tls;
 
 pub use engine::{
     AppProto, EndReason, Engine, EngineConfig, EngineOutput, EngineStats, FlowRecord, PacketRefs,
 };
+pub use ident::IdentMethod;
 pub use reader::{
     CaptureError, CaptureFormat, CaptureReader, Compression, Packet, ReaderConfig, ReaderStats,
 };
