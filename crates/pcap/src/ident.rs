@@ -113,7 +113,7 @@ fn identify_udp(b: &[u8], from_client: bool) -> Option<AppProto> {
     if wireguard(b) {
         return Some(AppProto::WireGuard);
     }
-    if from_client && openvpn_udp_client(b) {
+    if (from_client && openvpn_udp_client(b)) || openvpn_udp_server_reset(b) {
         return Some(AppProto::OpenVpn);
     }
     None
@@ -220,6 +220,13 @@ fn openvpn_udp_client(b: &[u8]) -> bool {
         Some(0x50) => b.len() >= 14 && b.len() <= 1400 && b[1..9] != [0; 8],
         _ => false,
     }
+}
+
+/// OpenVPN over UDP, server hard reset v2 without tls-auth: opcode 8, key
+/// id 0, session id, one ACK (packet id 0) with the client's session id, and
+/// message packet id 0.
+fn openvpn_udp_server_reset(b: &[u8]) -> bool {
+    b.len() == 26 && b[0] == 0x40 && b[9] == 1 && b[10..14] == [0; 4] && b[22..26] == [0; 4]
 }
 
 /// WireGuard: message type 1–4 with three zero reserved bytes, and the fixed
@@ -565,6 +572,9 @@ mod tests {
         // ndpi__openvpn.pcap frame 1 (UDP client hard reset v2, no tls-auth).
         let ovpn = hex("38334857703d96db390000000000");
         assert_eq!(identify(&ovpn, 17, true), Some(AppProto::OpenVpn));
+        // Frame 2 (the server's reset, seen without the client).
+        let reset = hex("40d31c3a6964602fa00100000000334857703d96db3900000000");
+        assert_eq!(identify(&reset, 17, false), Some(AppProto::OpenVpn));
         // Frame 220 (TCP client hard reset with tls-auth, 2-byte length).
         let ovpn_tcp = hex(
             "002a3892b8af4a777fc742781024c276d9a1a8c2321879a02264b3ccbc807700000001577e73b30000000000",

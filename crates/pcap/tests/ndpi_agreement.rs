@@ -37,10 +37,11 @@ fn parse_ndpi(path: &Path) -> Vec<NdpiFlow> {
         let toks: Vec<&str> = line.split_whitespace().take(5).collect();
         let ep = |s: &str| {
             let (ip, port) = s.rsplit_once(':')?;
-            Some((
-                ip.trim_start_matches('[').trim_end_matches(']').to_string(),
-                port.parse::<u16>().ok()?,
-            ))
+            let ip = ip.trim_start_matches('[').trim_end_matches(']');
+            // Canonical text (nDPI writes `b00c::25de` for one zero group;
+            // Rust follows RFC 5952 and writes `b00c:0:25de`).
+            let ip = ip.parse::<std::net::IpAddr>().ok()?;
+            Some((ip.to_string(), port.parse::<u16>().ok()?))
         };
         let (Some(a), Some(b)) = (ep(toks[2]), ep(toks[4])) else {
             continue;
