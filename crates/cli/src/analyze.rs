@@ -60,6 +60,12 @@ pub fn analyze(case: &mut Case) -> Result<AnalyzeSummary> {
     for p in passes {
         findings.extend(p.finish(&t, &ctx));
     }
+    // Packet detectors over the capture tables (empty for log-only cases).
+    let include_mail = case.meta("include_mail")?.as_deref() == Some("true");
+    let pt = crate::packet_tables::load(case, include_mail)?;
+    if !pt.is_empty() {
+        findings.extend(kensa_detect::PACKET_DETECTORS.iter().flat_map(|d| d.run(&pt, &ctx)));
+    }
     findings.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
     // Name each sample's source file.
     let paths: HashMap<i64, String> = case.inputs()?.into_iter().map(|i| (i.id, i.path)).collect();

@@ -63,6 +63,7 @@ pub mod exfil_volume;
 pub mod finding;
 pub mod group;
 pub mod leak_risk;
+pub mod packet;
 pub mod proxy_signals;
 pub mod rare_destination;
 pub mod table;
@@ -72,6 +73,7 @@ pub use finding::{
     Destination, Evidence, Explanation, Finding, FindingsDoc, Sample, Severity, Source, Status,
 };
 pub use group::{Group, GroupKey, Groups};
+pub use packet::{PACKET_DETECTORS, PacketDetector, PacketTables};
 pub use table::{EventTable, Interner, Locator, Method, NONE, RowIn, Sym};
 
 /// Every built-in detector, in report order.
