@@ -219,7 +219,6 @@ struct FileState {
     packets: u64,
     first_ts: Option<i64>,
     last_ts: Option<i64>,
-    flows: u64,
     rejected: u64,
     skipped: u64,
     counts: BTreeMap<String, u64>,
@@ -772,7 +771,6 @@ pub(crate) fn ingest_captures(
             packets: 0,
             first_ts: None,
             last_ts: None,
-            flows: 0,
             rejected: 0,
             skipped: 0,
             counts: BTreeMap::new(),
@@ -1003,6 +1001,7 @@ pub struct CaptureGroupSummary {
 /// reports them).
 pub fn is_capture_file(path: &Path) -> bool {
     let Ok(f) = std::fs::File::open(path) else { return false };
+    use std::io::BufRead as _;
     let Ok((mut rd, _)) = crate::source::decompress(f) else { return false };
     match rd.fill_buf() {
         Ok(h) => crate::source::is_pcap(h),

@@ -240,7 +240,7 @@ impl PacketDetector for DnsTunnel {
             }
             for r in &g.rows {
                 if is_encoded(&r.query, 24) {
-                    per_client.entry(client.as_str()).or_default().push(r);
+                    per_client.entry(client.as_str()).or_default().push(*r);
                 }
             }
         }
