@@ -294,3 +294,27 @@ fn corpus_dns_tunnels_found_ordinary_dns_not_and_mixed_case() {
     let dns: Vec<&serde_json::Value> = f["findings"].as_array().unwrap().iter().filter(|x| x["detector"] == "dns-tunnel").collect();
     assert!(dns.is_empty(), "{dns:?}");
 }
+
+#[test]
+fn ja3_from_a_capture_matches_sslbl_intel() {
+    let Some(corpus) = corpus() else { return };
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("run");
+    let o = run(&[
+        "run",
+        "--quiet",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+        "--intel",
+        corpus.join("intel/sslbl__ja3_fingerprints__excerpt.csv").to_str().unwrap(),
+        corpus.join("pcap/malware_c2/ndpi__emotet.pcap").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let case = out.join("case");
+    // The corpus README: JA3 51c64c77e60f3980eea90869b68c58a8 (Dridex in SSLBL) is in this capture.
+    let hits = sql_csv(&case, "SELECT count(*) FROM web_requests WHERE intel LIKE '%51c64c77e60f3980eea90869b68c58a8%'");
+    assert_ne!(hits.lines().nth(1).unwrap(), "0", "{hits}");
+    let tls = sql_csv(&case, "SELECT count(*) FROM tls WHERE ja3 = '51c64c77e60f3980eea90869b68c58a8'");
+    assert_ne!(tls.lines().nth(1).unwrap(), "0");
+}

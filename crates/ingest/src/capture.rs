@@ -19,8 +19,10 @@
 //!   `CONNECT`, but nothing on the wire says so), `url` `https://host[:port]/`,
 //!   `bytes_up`/`bytes_down` = the flow's payload bytes per direction,
 //!   `duration_ms` = the flow's duration, and the JA4 fingerprint in place
-//!   of a user agent as `user_agent = "ja4:<JA4>"` (the web table has no
-//!   fingerprint column; rare-agent logic then works on JA4 for free).
+//!   of a user agent as `user_agent = "ja4:<JA4> ja3:<JA3>"` (the web table
+//!   has no fingerprint column; rare-agent logic then works on the client
+//!   fingerprint for free, and the intel layer matches both against JA3/JA4
+//!   indicators such as abuse.ch SSLBL).
 //!
 //! `source_format` is `pcap`; `source_file`/`input_id` name the capture
 //! file holding the flow's first packet and `source_line` is that packet's
@@ -586,7 +588,7 @@ impl Sink<'_> {
                     sni: t.sni.as_deref().map(Into::into),
                     bytes_up: Some(m.up),
                     bytes_down: Some(m.down),
-                    user_agent: Some(format!("ja4:{}", t.ja4).into()),
+                    user_agent: Some(format!("ja4:{} ja3:{}", t.ja4, t.ja3).into()),
                     ..Default::default()
                 };
                 let (fi, line) = (m.file_idx, m.line);
