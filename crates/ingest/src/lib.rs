@@ -7,6 +7,12 @@
 //! sniffs its format, parses it in parallel ([`pipeline`]) and commits it
 //! with the case's all-or-nothing protocol.
 //!
+//! Packet captures (pcap/pcapng, plain or compressed) are recognised by
+//! content and read together as one group per call ([`capture`]): one flow
+//! engine across rotated files, the packet tables plus derived web rows,
+//! committed all-or-nothing. [`flowdata::flow_stream`] and
+//! [`flowdata::flow_pcap`] re-read one flow from the captures afterwards.
+//!
 //! A bad line never stops an input: it is counted by reason with samples.
 //! An input that cannot be read at all is reported with the reason and the
 //! run goes on with the next one.

@@ -376,8 +376,20 @@ pub(crate) mod tests {
     #[test]
     fn rotating_domains_caught_per_client() {
         let mut t = PacketTables::default();
+        // dnscat2 without a domain: `dnscat.<hex>.<hex>`, random hex.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut hex = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    char::from_digit((x % 16) as u32, 16).unwrap_or('0')
+                })
+                .collect()
+        };
         for i in 0..20 {
-            let h = format!("dnscat.{:064x}.{:030x}", (i as u128 + 1) * 0x1234_5678_9abc_def1_2345_6789, i * 977 + 13);
+            let h = format!("dnscat.{}.{}", hex(60), hex(26));
             t.dns.push(q("10.0.0.8", &h, 16, i as i64));
         }
         let f = DnsTunnel.run(&t, &Context::default());
