@@ -240,6 +240,12 @@ pub fn analyze_with(case: &mut Case, intel: &IntelChoice) -> Result<AnalyzeSumma
     for p in passes {
         findings.extend(p.finish(&t, &ctx));
     }
+    // Packet detectors over the capture tables (empty for log-only cases).
+    let include_mail = case.meta("include_mail")?.as_deref() == Some("true");
+    let pt = crate::packet_tables::load(case, include_mail)?;
+    if !pt.is_empty() {
+        findings.extend(kensa_detect::PACKET_DETECTORS.iter().flat_map(|d| d.run(&pt, &ctx)));
+    }
     findings.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
     kensa_detect::annotate::user_agents(&t, &mut findings);
     let rules = crate::triage::case_rules(case)?;

@@ -146,6 +146,17 @@ fn intel_hits(m: &kensa_intel::Matcher, rec: &WebRecord<'_>) -> Option<String> {
             hits.extend(m.match_url(u));
         }
     }
+    // Rows derived from TLS/QUIC in packet captures carry their client
+    // fingerprints in place of a user agent: `ja4:<JA4> ja3:<JA3>`.
+    if let Some(ua) = rec.user_agent.as_deref().filter(|u| u.starts_with("ja4:")) {
+        for tok in ua.split(' ') {
+            if let Some(v) = tok.strip_prefix("ja3:") {
+                hits.extend(m.match_hash(kensa_intel::IndicatorKind::Ja3, v));
+            } else if let Some(v) = tok.strip_prefix("ja4:") {
+                hits.extend(m.match_hash(kensa_intel::IndicatorKind::Ja4, v));
+            }
+        }
+    }
     if hits.is_empty() {
         return None;
     }

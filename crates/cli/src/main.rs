@@ -8,6 +8,7 @@
 mod analyze;
 mod enrichment;
 mod output;
+mod packet_tables;
 mod progress;
 mod triage;
 
@@ -150,6 +151,40 @@ enum Cmd {
         case: Option<PathBuf>,
         #[command(subcommand)]
         cmd: AllowCmd,
+    },
+    /// Print a flow's payload, re-read from the capture files (escaped for the terminal unless --raw).
+    Stream {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// The flow id (`flow_id` of the flows table).
+        flow_id: String,
+        /// Which direction(s).
+        #[arg(long, value_enum, default_value_t = StreamDir::Both)]
+        direction: StreamDir,
+        /// Write the bytes as they are (no escaping, no headers).
+        #[arg(long, conflicts_with_all = ["hex", "text"])]
+        raw: bool,
+        /// Hex dump.
+        #[arg(long, conflicts_with = "text")]
+        hex: bool,
+        /// Text, control and bidi characters escaped (the default).
+        #[arg(long)]
+        text: bool,
+        /// Stop after this many payload bytes (0 = no limit).
+        #[arg(long, default_value_t = 1 << 20)]
+        max_bytes: usize,
+    },
+    /// Write a flow's packets, re-read from the capture files, to a new pcap.
+    PcapExtract {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// The flow id (`flow_id` of the flows table).
+        flow_id: String,
+        /// Output pcap file.
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
     },
     /// List the formats kensa reads.
     Formats,
@@ -309,8 +344,19 @@ struct InputArgs {
     /// Parser threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Packet captures: also derive web rows from (and analyse) mail flows
+    /// (SMTP, submission, SMTPS, POP3(S), IMAP(S)); by default they are only counted and listed.
+    #[arg(long)]
+    include_mail: bool,
     #[command(flatten)]
     enrich: enrichment::EnrichArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StreamDir {
+    C2s,
+    S2c,
+    Both,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -476,11 +522,40 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             Ok(0)
         }
         Cmd::Allow { case, cmd } => allow_cmd(case, cmd),
+        Cmd::Stream { case, flow_id, direction, raw, hex, text: _, max_bytes } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let dir = match direction {
+                StreamDir::C2s => kensa_ingest::flowdata::Direction::C2s,
+                StreamDir::S2c => kensa_ingest::flowdata::Direction::S2c,
+                StreamDir::Both => kensa_ingest::flowdata::Direction::Both,
+            };
+            let data = kensa_ingest::flowdata::flow_stream(&c, &flow_id, dir, max_bytes).map_err(|e| Exit(1, e.into()))?;
+            output::print_stream(&data, if raw { "raw" } else if hex { "hex" } else { "text" }).map_err(fatal)?;
+            Ok(0)
+        }
+        Cmd::PcapExtract { case, flow_id, out } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let f = std::fs::File::create(&out).with_context(|| format!("creating {}", out.display())).map_err(fatal)?;
+            let sum = kensa_ingest::flowdata::flow_pcap(&c, &flow_id, std::io::BufWriter::new(f)).map_err(|e| Exit(1, e.into()))?;
+            if !quiet {
+                println!(
+                    "{}: {} packet(s) written{}{}{}",
+                    out.display(),
+                    sum.written,
+                    if sum.missing > 0 { format!(", {} not found in the captures", sum.missing) } else { String::new() },
+                    if sum.not_indexed > 0 { format!(", {} past the per-flow index budget", sum.not_indexed) } else { String::new() },
+                    if sum.skipped_link_type > 0 { format!(", {} of another link type skipped", sum.skipped_link_type) } else { String::new() },
+                );
+            }
+            Ok(if sum.written == 0 { 1 } else { 0 })
+        }
         Cmd::Synth(a) => synth(a, quiet),
         Cmd::Intel { intel_dir, cmd } => intel(intel_dir, cmd),
         Cmd::Formats => {
             for f in SourceFormat::ALL {
-                if *f != SourceFormat::Pcap {
+                if *f == SourceFormat::Pcap {
+                    println!("pcap (pcap and pcapng captures, plain, .gz or .zst; recognised by content, read from files)");
+                } else {
                     println!("{}", f.as_str());
                 }
             }
@@ -545,7 +620,10 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
             case.set_meta(key, &p.display().to_string()).map_err(fatal)?;
         }
     }
-    let opts = IngestOptions { format, parse, threads: a.threads, enricher: Some(std::sync::Arc::new(enricher)) };
+    if a.include_mail {
+        case.set_meta("include_mail", "true").map_err(fatal)?;
+    }
+    let opts = IngestOptions { format, parse, threads: a.threads, enricher: Some(std::sync::Arc::new(enricher)), include_mail: a.include_mail };
     let bars = progress::Bars::new(&specs, quiet);
     let sink: &dyn ProgressSink = match &bars {
         Some(b) => b,

@@ -69,6 +69,7 @@ pub mod group;
 pub mod hosts;
 pub mod intel;
 pub mod leak_risk;
+pub mod packet;
 pub mod proxy_signals;
 pub mod rare_destination;
 pub mod table;
@@ -78,6 +79,7 @@ pub use finding::{
     Destination, Evidence, Explanation, Finding, FindingsDoc, Sample, Severity, Source, Status,
 };
 pub use group::{Group, GroupKey, Groups};
+pub use packet::{PACKET_DETECTORS, PacketDetector, PacketTables};
 pub use table::{EventTable, IntelHit, IntelHow, Interner, Ioc, Locator, Method, NONE, RowIn, Sym};
 
 /// Every built-in detector, in report order.

@@ -230,13 +230,13 @@ pub struct Recovery {
 /// Fault injection for the crash-safety tests: when the environment
 /// variable `KENSA_CRASH_POINT` names this point, the process aborts here
 /// (no destructors, no flushing: as close to `kill -9` as a test can aim).
-fn crash_point(name: &str) {
+pub(crate) fn crash_point(name: &str) {
     if std::env::var_os("KENSA_CRASH_POINT").is_some_and(|v| v == name) {
         std::process::abort();
     }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -348,7 +348,7 @@ impl Case {
         Ok(rec)
     }
 
-    fn finish_renames(&self, input_id: i64) -> Result<()> {
+    pub(crate) fn finish_renames(&self, input_id: i64) -> Result<()> {
         let parts: Vec<(String, String)> = {
             let mut st = self.db.prepare("SELECT staged_path, final_path FROM parts WHERE input_id=?1")?;
             st.query_map([input_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?
@@ -668,7 +668,7 @@ impl Case {
     }
 }
 
-fn write_rejects(db: &Connection, input_id: i64, res: &InputResult) -> Result<()> {
+pub(crate) fn write_rejects(db: &Connection, input_id: i64, res: &InputResult) -> Result<()> {
     for (reason, n) in &res.reject_counts {
         db.execute(
             "INSERT INTO reject_counts(input_id, reason, count) VALUES(?1,?2,?3) ON CONFLICT(input_id, reason) DO UPDATE SET count=excluded.count",
