@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut flows, mut tls, mut dns, mut http) = (0usize, 0usize, 0usize, 0usize);
     while let Some(p) = r.next_packet()? {
         e.process(&p);
-        if e.stats().packets % 65536 == 0 {
+        if e.stats().packets.is_multiple_of(65536) {
             let o = e.drain_output();
             (flows, tls, dns, http) = (
                 flows + o.flows.len(),
