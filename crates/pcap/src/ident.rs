@@ -145,7 +145,7 @@ fn quic_any_version(b: &[u8]) -> bool {
         return v == 1
             || v == 0x6b33_43cf
             || v >> 8 == 0xff_0000
-            || v >> 4 == 0xface_b00
+            || v >> 4 == 0x0fac_eb00
             || (matches!(b[1], b'Q' | b'T') && b[2] == b'0' && b[3].is_ascii_digit());
     }
     b[0] & 0x89 == 0x09 && b[9] == b'Q' && b[10] == b'0' && b[11].is_ascii_digit()
@@ -240,7 +240,7 @@ fn wireguard(b: &[u8]) -> bool {
         1 => b.len() == 148,
         2 => b.len() == 92,
         3 => b.len() == 64,
-        4 => (b.len() - 16) % 16 == 0 && b[4..8] != [0, 0, 0, 0],
+        4 => (b.len() - 16).is_multiple_of(16) && b[4..8] != [0, 0, 0, 0],
         _ => false,
     }
 }
