@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use kensa_charts as charts;
 use kensa_detect::leak_risk::{self, InventoryRow};
-use kensa_detect::{Context, DETECTORS, EventTable, Finding, Locator, RowIn, Severity, Status};
+use kensa_detect::{Context, DETECTORS, Detector, EventTable, Finding, Locator, RowIn, Severity, Status};
 use kensa_store::Case;
 use kensa_store::arrow::array::{Array, BooleanArray, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
 use serde::Serialize;
@@ -555,7 +555,6 @@ struct Scan {
 
 /// Reads the case in `case_dir` into a [`Report`].
 pub fn gather(case_dir: &Path, opts: &ReportOptions) -> Result<Report> {
-    let lang = opts.lang;
     if !case_dir.join("case.sqlite").exists() && !case_dir.join("case.db").exists() {
         anyhow::bail!("{} is not a kensa case (no case.sqlite): run `kensa ingest` or `kensa run` first", case_dir.display());
     }

@@ -482,7 +482,7 @@ fn finding_block(h: &mut H, v: &FindingView, charts: bool) {
         h.s("</h4><table><colgroup><col><col style=\"width:12%\"></colgroup><tbody>");
         for (ua, n) in &v.user_agents {
             h.s("<tr>");
-            h.tdc(if ua.is_empty() { "(none)" } else { ua });
+            h.tdc(if ua.is_empty() { "(none)" } else { ua.as_str() });
             h.tdn(&fmt_int(*n));
             h.s("</tr>");
         }
