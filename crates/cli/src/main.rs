@@ -10,6 +10,7 @@ mod enrichment;
 mod output;
 mod packet_tables;
 mod progress;
+mod report;
 mod triage;
 
 use std::path::{Path, PathBuf};
@@ -63,7 +64,11 @@ enum Cmd {
         /// Print a machine-readable summary.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        report: report::RunReportArgs,
     },
+    /// Write the report (HTML, PDF, JSON, CSV or STIX) from a case.
+    Report(report::ReportArgs),
     /// Read-only SQL over the case tables (DataFusion dialect).
     Sql {
         /// The case directory.
@@ -402,7 +407,7 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             output::print_ingest(&outcomes, json, quiet);
             Ok(code)
         }
-        Cmd::Run { out, mut input, intel_feeds, allowlist, json } => {
+        Cmd::Run { out, mut input, intel_feeds, allowlist, json, report } => {
             let case_dir = out.join("case");
             if !intel_feeds.is_empty() {
                 let idir = out.join("intel");
@@ -456,7 +461,21 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
                 println!("all findings: {}", fpath.display());
                 println!("\ncase: {}   hunt with: kensa sql --case {} \"SELECT …\"", case_dir.display(), case_dir.display());
             }
+            drop(c); // the report opens the case itself (one lock per case)
+            for p in report::run_reports(&case_dir, &out, &report).map_err(fatal)? {
+                if !json && !quiet {
+                    println!("report: {}", p.display());
+                }
+            }
             Ok(code)
+        }
+        Cmd::Report(a) => {
+            if let Some(p) = report::run(&a).map_err(fatal)? {
+                if !quiet {
+                    eprintln!("report: {}", p.display());
+                }
+            }
+            Ok(0)
         }
         Cmd::Sql { case, query, output: fmt } => {
             let (c, _) = Case::open(&case, false).map_err(fatal)?;
