@@ -396,51 +396,39 @@ pub struct InputView {
     pub error: Option<String>,
 }
 
-/// The infection-type detectors (a host with such a finding is a
-/// compromise candidate); leak-type detectors make a leak risk.
-fn detector_kind(det: &str) -> HostVerdict {
-    match det {
-        "beacon" | "dga" | "c2-traits" | "proxy-signals" | "rare-destination" | "intel" => HostVerdict::LikelyCompromised,
-        "exfil-volume" | "leak-risk" => HostVerdict::LeakRisk,
-        _ => HostVerdict::Policy,
+/// The kind of problem a finding shows, as a host verdict (from its
+/// ATT&CK class, the same rule as `kensa hosts`).
+fn detector_kind(f: &Finding) -> HostVerdict {
+    match kensa_detect::hosts::class_of(f) {
+        kensa_detect::hosts::FindingClass::C2 => HostVerdict::LikelyCompromised,
+        kensa_detect::hosts::FindingClass::Leak => HostVerdict::LeakRisk,
+        kensa_detect::hosts::FindingClass::Policy => HostVerdict::Policy,
     }
 }
 
-/// The host a finding is about: address, else host name, else user.
+/// The host a finding is about (the same key as `kensa hosts`).
 pub fn host_of(f: &Finding) -> String {
-    f.src.ip.clone().or_else(|| f.src.hostname.clone()).or_else(|| f.src.user.clone()).unwrap_or_else(|| "-".into())
+    kensa_detect::hosts::host_key(f)
 }
 
-/// Groups body findings by host and gives each host a verdict.
-///
-/// Kept behind this one function so it can switch to the detection crate's
-/// own roll-up once that lands; the rule: an infection-type finding of
-/// medium severity or more, or a confirmed one, makes a host "likely
-/// compromised"; else a leak-type finding of low or more makes a "leak
-/// risk"; else a policy finding of low or more makes "policy"; anything
-/// weaker is "nothing found".
+/// Groups body findings by host and gives each host the verdict of
+/// `kensa_detect::hosts::rollup` (the same as `kensa hosts` and the web UI).
 pub fn host_rollup(findings: &[FindingView]) -> Vec<(String, HostVerdict, Vec<usize>)> {
-    let mut by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, v) in findings.iter().enumerate() {
-        by.entry(host_of(&v.finding)).or_default().push(i);
-    }
-    let mut out = Vec::new();
-    for (host, idx) in by {
-        let mut verdict = HostVerdict::NothingFound;
-        for &i in &idx {
-            let f = &findings[i].finding;
-            let confirmed = f.status == Status::Confirmed;
-            let v = match detector_kind(&f.detector) {
-                HostVerdict::LikelyCompromised if f.severity >= Severity::Medium || confirmed => HostVerdict::LikelyCompromised,
-                HostVerdict::LeakRisk if f.severity >= Severity::Low || confirmed => HostVerdict::LeakRisk,
-                HostVerdict::Policy if f.severity >= Severity::Low || confirmed => HostVerdict::Policy,
-                _ => HostVerdict::NothingFound,
+    let fs: Vec<Finding> = findings.iter().map(|v| v.finding.clone()).collect();
+    let idx: HashMap<&str, usize> = findings.iter().enumerate().map(|(i, v)| (v.finding.key.as_str(), i)).collect();
+    kensa_detect::hosts::rollup(&fs)
+        .into_iter()
+        .map(|h| {
+            let v = match h.verdict {
+                kensa_detect::hosts::HostVerdict::LikelyCompromised => HostVerdict::LikelyCompromised,
+                kensa_detect::hosts::HostVerdict::LeakRisk => HostVerdict::LeakRisk,
+                kensa_detect::hosts::HostVerdict::Policy => HostVerdict::Policy,
+                kensa_detect::hosts::HostVerdict::NothingFound => HostVerdict::NothingFound,
             };
-            verdict = verdict.min(v);
-        }
-        out.push((host, verdict, idx));
-    }
-    out
+            let ix: Vec<usize> = h.findings.iter().filter_map(|k| idx.get(k.as_str()).copied()).collect();
+            (h.host, v, ix)
+        })
+        .collect()
 }
 
 /// Per-finding accumulators filled during the scan.
@@ -1107,16 +1095,16 @@ fn action_text(h: &HostSummary, body: &[FindingView], lang: Lang) -> String {
 
 fn infected_answer(hosts: &[HostSummary], body: &[FindingView], lang: Lang) -> Answer {
     let comp: Vec<&HostSummary> = hosts.iter().filter(|h| h.verdict == HostVerdict::LikelyCompromised).collect();
-    let confirmed = comp.iter().filter(|h| h.findings.iter().any(|&i| body[i].finding.status == Status::Confirmed && detector_kind(&body[i].finding.detector) == HostVerdict::LikelyCompromised)).count();
+    let confirmed = comp.iter().filter(|h| h.findings.iter().any(|&i| body[i].finding.status == Status::Confirmed && detector_kind(&body[i].finding) == HostVerdict::LikelyCompromised)).count();
     let high = comp.iter().filter(|h| h.severity >= Severity::High).count();
     let level = if confirmed > 0 || high > 0 { "yes" } else if !comp.is_empty() { "possible" } else { "no" };
     Answer { level: level.into(), text: crate::i18n::infected_text(lang, level, comp.len(), confirmed) }
 }
 
 fn leaking_answer(hosts: &[HostSummary], body: &[FindingView], leak: &LeakSection, lang: Lang) -> Answer {
-    let lh: Vec<&HostSummary> = hosts.iter().filter(|h| h.findings.iter().any(|&i| detector_kind(&body[i].finding.detector) == HostVerdict::LeakRisk && body[i].finding.severity >= Severity::Low)).collect();
-    let confirmed = lh.iter().filter(|h| h.findings.iter().any(|&i| body[i].finding.status == Status::Confirmed && detector_kind(&body[i].finding.detector) == HostVerdict::LeakRisk)).count();
-    let high = lh.iter().filter(|h| h.findings.iter().any(|&i| detector_kind(&body[i].finding.detector) == HostVerdict::LeakRisk && body[i].finding.severity >= Severity::High)).count();
+    let lh: Vec<&HostSummary> = hosts.iter().filter(|h| h.findings.iter().any(|&i| detector_kind(&body[i].finding) == HostVerdict::LeakRisk && body[i].finding.severity >= Severity::Low)).collect();
+    let confirmed = lh.iter().filter(|h| h.findings.iter().any(|&i| body[i].finding.status == Status::Confirmed && detector_kind(&body[i].finding) == HostVerdict::LeakRisk)).count();
+    let high = lh.iter().filter(|h| h.findings.iter().any(|&i| detector_kind(&body[i].finding) == HostVerdict::LeakRisk && body[i].finding.severity >= Severity::High)).count();
     let level = if confirmed > 0 || high > 0 { "yes" } else if !lh.is_empty() || !leak.unsanctioned.is_empty() { "possible" } else { "no" };
     Answer { level: level.into(), text: crate::i18n::leaking_text(lang, level, lh.len(), leak.unsanctioned.len(), leak.upload_sizes_known) }
 }
@@ -1235,7 +1223,7 @@ fn iocs_of(body: &[FindingView]) -> Vec<Ioc> {
     let mut m: BTreeMap<(String, String), Ioc> = BTreeMap::new();
     for v in body {
         let f = &v.finding;
-        if detector_kind(&f.detector) != HostVerdict::LikelyCompromised || (f.severity < Severity::Medium && f.status != Status::Confirmed) {
+        if detector_kind(f) != HostVerdict::LikelyCompromised || (f.severity < Severity::Medium && f.status != Status::Confirmed) {
             continue;
         }
         let mut push = |kind: &str, value: &str| {
