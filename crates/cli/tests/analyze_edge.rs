@@ -83,7 +83,7 @@ fn one_host_one_day_single_destination() {
     let (sum, fs) = analyze(d.path(), &case, &[]);
     assert_eq!(sum["rows"], 240);
     let n = notes(&sum);
-    assert!(n.contains("span 20.0 h"), "{n}");
+    assert!(n.contains("span 19.9 h"), "{n}"); // 239 × 5 min
     assert!(n.contains("one client only"), "{n}");
     assert!(n.contains("a single destination"), "{n}");
     // The poll is still periodic, and reported with a finite period.
