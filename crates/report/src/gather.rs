@@ -998,6 +998,7 @@ fn scan_batch(
             duration_ms: i64o(c.duration, i),
             upload_action: b(c.upload, i),
             sanctioned: s(c.sanctioned, i) == Some("sanctioned"),
+            intel: &[],
             locator: Locator { file: u16::try_from(input).unwrap_or(u16::MAX), line: u32::try_from(line).unwrap_or(u32::MAX) },
         };
         table.push(&row);
