@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use kensa_charts as charts;
 use kensa_detect::leak_risk::{self, InventoryRow};
-use kensa_detect::{Context, DETECTORS, Detector, EventTable, Finding, Locator, RowIn, Severity, Status};
+use kensa_detect::{Context, DETECTORS, EventTable, Finding, Locator, RowIn, Severity, Status};
 use kensa_store::Case;
 use kensa_store::arrow::array::{Array, BooleanArray, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
 use serde::Serialize;

@@ -315,6 +315,7 @@ pub fn status_label(lang: Lang, s: Status) -> &'static str {
         Status::FalsePositive => ("False positive", "誤検知"),
         Status::Benign => ("Benign (allowed)", "問題なし(許容)"),
         Status::Suppressed => ("Suppressed", "抑止"),
+        Status::NeedsReview => ("Needs review", "要再確認"),
     };
     if lang == Lang::Ja { ja } else { en }
 }
