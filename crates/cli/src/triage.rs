@@ -82,6 +82,7 @@ pub fn host_rollup(case: &Case, all: bool) -> Result<Vec<HostSummary>> {
     let findings = crate::analyze::load_findings(case, "info")?;
     let mut hs = hosts::rollup(&findings);
     if all {
+        use kensa_store::arrow::array::Array as _;
         let q = kensa_store::query::CaseQuery::new(case)?;
         let batches = q.sql("SELECT DISTINCT client_ip FROM web_requests WHERE client_ip IS NOT NULL")?;
         let mut clients = Vec::new();
