@@ -397,13 +397,7 @@ fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn ken
 
 /// The lower-case severity name.
 pub fn sev_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    }
+    s.as_str()
 }
 
 fn sev_rank(s: &str) -> u8 {

@@ -63,13 +63,14 @@ pub fn reapply(case: &mut Case) -> Result<usize> {
     for (json, _, _) in case.findings()? {
         findings.push(serde_json::from_str(&json).context("stored finding")?);
     }
-    let before: Vec<String> = findings.iter().map(|f| serde_json::to_string(f).unwrap_or_default()).collect();
+    // Only findings whose suppression changed are rewritten.
+    let before: Vec<(kensa_detect::Status, Option<String>)> =
+        findings.iter().map(|f| (f.status, f.evidence.notes.get("suppressed_by").cloned())).collect();
     let n = allow::reapply(&rules, &mut findings);
     let mut updates = Vec::new();
     for (f, old) in findings.iter().zip(before) {
-        let new = serde_json::to_string(f).context("serialising a finding")?;
-        if new != old {
-            updates.push((f.key.clone(), new));
+        if (f.status, f.evidence.notes.get("suppressed_by").cloned()) != old {
+            updates.push((f.key.clone(), serde_json::to_string(f).context("serialising a finding")?));
         }
     }
     case.rewrite_findings(&updates)?;

@@ -186,19 +186,28 @@ fn dst_ip(f: &Finding) -> Option<IpAddr> {
         .or_else(|| f.dst.host.as_deref().and_then(|h| h.trim_matches(['[', ']']).parse().ok()))
 }
 
-fn dst_matches(pattern: &str, f: &Finding) -> bool {
-    if let Some(net) = parse_net(pattern) {
-        return dst_ip(f).is_some_and(|ip| net.contains(&ip));
-    }
+fn src_ip(f: &Finding) -> Option<IpAddr> {
+    f.src.ip.as_deref().and_then(|s| s.parse().ok())
+}
+
+/// The destination host or registered domain lies in `pattern`'s domain.
+fn dst_in_domain(pattern: &str, f: &Finding) -> bool {
     let d = norm_domain(pattern);
     !d.is_empty()
         && (f.dst.host.as_deref().is_some_and(|h| in_domain(h, &d))
             || f.dst.domain.as_deref().is_some_and(|h| in_domain(h, &d)))
 }
 
+fn dst_matches(pattern: &str, f: &Finding) -> bool {
+    match parse_net(pattern) {
+        Some(net) => dst_ip(f).is_some_and(|ip| net.contains(&ip)),
+        None => dst_in_domain(pattern, f),
+    }
+}
+
 fn src_matches(pattern: &str, f: &Finding) -> bool {
     if let Some(net) = parse_net(pattern) {
-        return f.src.ip.as_deref().and_then(|s| s.parse::<IpAddr>().ok()).is_some_and(|ip| net.contains(&ip));
+        return src_ip(f).is_some_and(|ip| net.contains(&ip));
     }
     let p = pattern.trim();
     f.src.user.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(p))
@@ -263,14 +272,9 @@ impl AllowRule {
         }
         let v = self.value.trim();
         match self.kind {
-            AllowKind::Domain => {
-                let d = norm_domain(v);
-                !d.is_empty()
-                    && (f.dst.host.as_deref().is_some_and(|h| in_domain(h, &d))
-                        || f.dst.domain.as_deref().is_some_and(|h| in_domain(h, &d)))
-            }
+            AllowKind::Domain => dst_in_domain(v, f),
             AllowKind::DstCidr => parse_net(v).is_some_and(|n| dst_ip(f).is_some_and(|ip| n.contains(&ip))),
-            AllowKind::SrcCidr => parse_net(v).is_some_and(|_| src_matches(v, f)),
+            AllowKind::SrcCidr => parse_net(v).is_some_and(|n| src_ip(f).is_some_and(|ip| n.contains(&ip))),
             AllowKind::UserAgent => f
                 .evidence
                 .notes

@@ -134,16 +134,6 @@ pub struct HostSummary {
     pub last_seen: i64,
 }
 
-fn sev_str(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    }
-}
-
 /// The source key a finding belongs to.
 pub fn host_key(f: &Finding) -> String {
     f.src
@@ -209,7 +199,7 @@ fn summarise(host: String, mut fs: Vec<&Finding>) -> HostSummary {
     };
     let mut by_severity = BTreeMap::new();
     for f in &active {
-        *by_severity.entry(sev_str(f.severity).to_string()).or_insert(0) += 1;
+        *by_severity.entry(f.severity.as_str().to_string()).or_insert(0) += 1;
     }
     let mut users: Vec<String> = fs.iter().filter_map(|f| f.src.user.clone()).collect();
     users.sort();
