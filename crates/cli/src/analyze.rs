@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use anyhow::{Context as _, Result};
-use kensa_detect::{Context, DETECTORS, EventTable, Finding, FindingsDoc, Locator, RowIn, Severity, Status};
+use kensa_detect::{Context, DETECTORS, EventTable, Finding, FindingsDoc, IntelHit, IntelHow, Ioc, Locator, RowIn, Severity, Status};
 use kensa_model::WebRecord;
 use kensa_store::Case;
 use kensa_store::arrow::array::{Array, BooleanArray, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
@@ -21,8 +21,179 @@ pub struct AnalyzeSummary {
     pub by_severity: std::collections::BTreeMap<String, usize>,
     /// Findings in all.
     pub findings: usize,
+    /// Findings suppressed by allowlist rules (kept, with status `suppressed`).
+    pub suppressed: usize,
+    /// Allowlist rules in force.
+    pub allow_rules: usize,
     /// Seconds spent.
     pub seconds: f64,
+    /// Where threat-intel hits came from (see [`IntelChoice`]).
+    pub intel: String,
+    /// Rows with at least one threat-intel hit.
+    pub intel_rows: u64,
+    /// Plain-language notes on what the data allows (no records, one
+    /// client, under a day, one destination).
+    pub notes: Vec<String>,
+}
+
+/// What the shape of the data means for the detectors, in words.
+fn data_notes(t: &EventTable) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some((lo, hi)) = t.time_range() else {
+        notes.push("the case has no web records: nothing to analyse (ingest proxy logs first; `kensa info` shows what was read and rejected)".into());
+        return notes;
+    };
+    let h = (hi - lo) as f64 / 3.6e6;
+    if h < 24.0 {
+        notes.push(format!("the records span {h:.1} h: beaconing, first-seen and per-host baselines need several days, so long periods and slow exfiltration cannot be judged"));
+    }
+    if t.srcs.len() <= 1 {
+        notes.push("one client only: destination prevalence (how many internal hosts use a destination) cannot tell rare from common destinations".into());
+    }
+    if t.hosts.len() <= 1 {
+        notes.push("a single destination host: rarity and per-destination comparisons have nothing to compare against".into());
+    }
+    notes
+}
+
+/// Which threat intelligence `kensa analyze` matches the case against.
+///
+/// Decision: hits are **re-evaluated at analysis time** against the
+/// current intel store, so feeds imported after ingest count and removed
+/// feeds stop counting. This is cheap: hosts and server addresses are
+/// matched once per distinct value (cached), and URLs only for hosts that
+/// serve a listed URL. The store is, in order: `--intel-dir`, the store
+/// recorded in the case at ingest, `$KENSA_INTEL_DIR`, the default store.
+/// When none exists (or `--no-intel`), the hits recorded at ingest in the
+/// `intel` column are used (`--no-intel` ignores those too).
+#[derive(Debug, Clone, Default)]
+pub struct IntelChoice {
+    /// An explicit store directory.
+    pub dir: Option<std::path::PathBuf>,
+    /// Ignore threat intelligence entirely.
+    pub off: bool,
+}
+
+/// Analysis-time intel matching with per-value caches.
+struct LiveIntel {
+    m: kensa_intel::Matcher,
+    has_urls: bool,
+    /// intel indicator id → table ioc id.
+    ids: HashMap<u32, u32>,
+    host_cache: HashMap<Box<str>, Box<[kensa_intel::Hit]>>,
+    ip_cache: HashMap<Box<str>, Box<[kensa_intel::Hit]>>,
+    url_host_cache: HashMap<Box<str>, Box<[kensa_intel::Hit]>>,
+}
+
+impl LiveIntel {
+    fn new(m: kensa_intel::Matcher) -> LiveIntel {
+        let has_urls = m.indicators().iter().any(|i| i.kind == kensa_intel::IndicatorKind::Url);
+        LiveIntel { m, has_urls, ids: HashMap::new(), host_cache: HashMap::new(), ip_cache: HashMap::new(), url_host_cache: HashMap::new() }
+    }
+
+    fn cached<'c>(cache: &'c mut HashMap<Box<str>, Box<[kensa_intel::Hit]>>, key: &str, f: impl FnOnce() -> Vec<kensa_intel::Hit>) -> &'c [kensa_intel::Hit] {
+        if !cache.contains_key(key) {
+            cache.insert(key.into(), f().into_boxed_slice());
+        }
+        &cache[key]
+    }
+
+    /// The hits of one record (host or SNI, server address, URL), in table ids.
+    fn hits(&mut self, t: &mut EventTable, host: Option<&str>, sni: Option<&str>, server_ip: Option<&str>, url: Option<&str>, out: &mut Vec<IntelHit>) {
+        out.clear();
+        let mut raw: Vec<kensa_intel::Hit> = Vec::new();
+        let m = &self.m;
+        for h in [host, sni].into_iter().flatten() {
+            let bare = h.trim_start_matches('[').trim_end_matches(']');
+            raw.extend_from_slice(Self::cached(&mut self.host_cache, h, || {
+                if bare.parse::<std::net::IpAddr>().is_ok() { m.match_ip_str(bare) } else { m.match_host(h) }
+            }));
+        }
+        if let Some(ip) = server_ip {
+            raw.extend_from_slice(Self::cached(&mut self.ip_cache, ip, || m.match_ip_str(ip)));
+        }
+        if self.has_urls
+            && let Some(h) = host.or(sni)
+        {
+            // Only hosts that serve a listed URL need the (costlier) URL match.
+            let by_host = Self::cached(&mut self.url_host_cache, h, || m.match_url_host(h));
+            if !by_host.is_empty() {
+                match url.filter(|u| u.contains("://")) {
+                    Some(u) => raw.extend(m.match_url(u)),
+                    // HTTPS through CONNECT: only the host is known.
+                    None => raw.extend_from_slice(by_host),
+                }
+            }
+        }
+        for h in raw {
+            let id = match self.ids.get(&h.id.0) {
+                Some(&id) => id,
+                None => {
+                    let i = m.indicator(h.id);
+                    let id = t.add_ioc(Ioc {
+                        source: i.source.to_string(),
+                        kind: i.kind.as_str().to_string(),
+                        value: i.value.clone(),
+                        confidence: i.confidence,
+                        threat_type: i.threat_type.as_deref().map(String::from),
+                        malware: i.malware.as_deref().map(String::from),
+                        tags: i.tags.clone(),
+                        port: i.port,
+                        alerting: i.alerting,
+                    });
+                    self.ids.insert(h.id.0, id);
+                    id
+                }
+            };
+            let how = match h.how {
+                kensa_intel::MatchHow::Exact => IntelHow::Exact,
+                kensa_intel::MatchHow::Subdomain => IntelHow::Subdomain,
+                kensa_intel::MatchHow::Cidr { prefix_len } => IntelHow::Cidr(prefix_len),
+                kensa_intel::MatchHow::UrlPrefix => IntelHow::UrlPrefix,
+                kensa_intel::MatchHow::UrlHost => IntelHow::UrlHost,
+            };
+            out.push(IntelHit { ioc: id, how });
+        }
+        out.sort();
+        out.dedup();
+    }
+}
+
+/// How rows get their intel hits in this analysis.
+enum IntelMode {
+    Off,
+    Recorded(HashMap<Box<str>, Vec<IntelHit>>),
+    Live(Box<LiveIntel>),
+}
+
+/// Opens the intel store per [`IntelChoice`]; returns the mode and a line
+/// for the summary.
+fn intel_mode(case: &Case, choice: &IntelChoice) -> Result<(IntelMode, String)> {
+    if choice.off {
+        return Ok((IntelMode::Off, "off (--no-intel)".into()));
+    }
+    let recorded = case.meta("intel_dir").ok().flatten().map(std::path::PathBuf::from);
+    let env = std::env::var_os("KENSA_INTEL_DIR").map(std::path::PathBuf::from);
+    let candidates = [choice.dir.clone(), recorded, env, kensa_intel::IntelStore::default_dir()];
+    for dir in candidates.into_iter().flatten() {
+        if !dir.is_dir() {
+            if choice.dir.as_ref() == Some(&dir) {
+                anyhow::bail!("--intel-dir {}: no such directory", dir.display());
+            }
+            continue;
+        }
+        let st = kensa_intel::IntelStore::open(&dir).with_context(|| format!("intel store {}", dir.display()))?;
+        let sources = st.sources().with_context(|| format!("intel store {}", dir.display()))?;
+        if sources.is_empty() {
+            continue;
+        }
+        let m = st.matcher().with_context(|| format!("loading intel from {}", dir.display()))?;
+        let n = m.indicators().len();
+        let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+        let line = format!("re-matched against the current store {} ({} source(s): {}; {n} indicators)", dir.display(), sources.len(), names.join(", "));
+        return Ok((IntelMode::Live(Box::new(LiveIntel::new(m))), line));
+    }
+    Ok((IntelMode::Recorded(HashMap::new()), "hits recorded at ingest (no intel store found)".into()))
 }
 
 fn col<'b, T: 'static>(b: &'b RecordBatch, name: &str) -> Result<&'b T> {
@@ -47,20 +218,38 @@ fn b(a: &BooleanArray, i: usize) -> bool {
     !a.is_null(i) && a.value(i)
 }
 
-/// Runs every detector over the case and stores the findings.
+/// Runs every detector over the case and stores the findings, with the
+/// default [`IntelChoice`].
 pub fn analyze(case: &mut Case) -> Result<AnalyzeSummary> {
+    analyze_with(case, &IntelChoice::default())
+}
+
+/// Runs every detector over the case and stores the findings.
+pub fn analyze_with(case: &mut Case, intel: &IntelChoice) -> Result<AnalyzeSummary> {
     let t0 = std::time::Instant::now();
     let ctx = Context::default();
     let mut passes: Vec<_> = DETECTORS.iter().filter_map(|d| d.stream(&ctx)).collect();
     let mut t = EventTable::with_capacity(1 << 16);
+    let (mut mode, intel_line) = intel_mode(case, intel)?;
     let rows = kensa_store::scan::scan(case, kensa_store::schema::WEB_REQUESTS, |batch| {
-        push_batch(batch, &mut t, &mut passes).map_err(|e| kensa_store::StoreError::Corrupt(format!("{e:#}")))
+        push_batch(batch, &mut t, &mut passes, &mut mode).map_err(|e| kensa_store::StoreError::Corrupt(format!("{e:#}")))
     })?;
+    let intel_rows = t.intel_rows().count() as u64;
+    let notes = data_notes(&t);
     let mut findings: Vec<Finding> = DETECTORS.iter().flat_map(|d| d.run(&t, &ctx)).collect();
     for p in passes {
         findings.extend(p.finish(&t, &ctx));
     }
+    // Packet detectors over the capture tables (empty for log-only cases).
+    let include_mail = case.meta("include_mail")?.as_deref() == Some("true");
+    let pt = crate::packet_tables::load(case, include_mail)?;
+    if !pt.is_empty() {
+        findings.extend(kensa_detect::PACKET_DETECTORS.iter().flat_map(|d| d.run(&pt, &ctx)));
+    }
     findings.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
+    kensa_detect::annotate::user_agents(&t, &mut findings);
+    let rules = crate::triage::case_rules(case)?;
+    let suppressed = kensa_detect::allow::apply(&rules, &mut findings);
     // Name each sample's source file.
     let paths: HashMap<i64, String> = case.inputs()?.into_iter().map(|i| (i.id, i.path)).collect();
     for f in &mut findings {
@@ -82,10 +271,20 @@ pub fn analyze(case: &mut Case) -> Result<AnalyzeSummary> {
         ));
     }
     case.replace_findings(None, &stored)?;
-    Ok(AnalyzeSummary { rows, by_severity, findings: findings.len(), seconds: t0.elapsed().as_secs_f64() })
+    Ok(AnalyzeSummary {
+        rows,
+        by_severity,
+        findings: findings.len(),
+        suppressed,
+        allow_rules: rules.len(),
+        seconds: t0.elapsed().as_secs_f64(),
+        intel: intel_line,
+        intel_rows,
+        notes,
+    })
 }
 
-fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn kensa_detect::StreamPass>]) -> Result<()> {
+fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn kensa_detect::StreamPass>], mode: &mut IntelMode) -> Result<()> {
     let ts = col::<TimestampMillisecondArray>(batch, "ts")?;
     let client = col::<StringArray>(batch, "client_ip")?;
     let user = col::<StringArray>(batch, "user")?;
@@ -115,6 +314,9 @@ fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn ken
     let service_cat = col::<StringArray>(batch, "service_category")?;
     let sanctioned = col::<StringArray>(batch, "sanctioned")?;
     let upload = col::<BooleanArray>(batch, "upload_action")?;
+    // Cases written before the column existed have no intel hits.
+    let intel_col = batch.column_by_name("intel").and_then(|c| c.as_any().downcast_ref::<StringArray>());
+    let mut hits: Vec<IntelHit> = Vec::new();
     for i in 0..batch.num_rows() {
         fn cw(a: &StringArray, i: usize) -> Option<Cow<'_, str>> {
             s(a, i).map(Cow::Borrowed)
@@ -168,7 +370,23 @@ fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn ken
             upload_action: b(upload, i),
             sanctioned: s(sanctioned, i) == Some("sanctioned"),
             locator: Locator { file: u16::try_from(input.value(i)).unwrap_or(u16::MAX), line: u32::try_from(line.value(i)).unwrap_or(u32::MAX) },
+            intel: &[],
         };
+        match mode {
+            IntelMode::Off => hits.clear(),
+            IntelMode::Recorded(cache) => {
+                hits.clear();
+                if let Some(v) = intel_col.and_then(|a| s(a, i)) {
+                    if !cache.contains_key(v) {
+                        let parsed = t.parse_intel_column(v);
+                        cache.insert(v.into(), parsed);
+                    }
+                    hits.extend_from_slice(&cache[v]);
+                }
+            }
+            IntelMode::Live(live) => live.hits(t, s(host, i), s(sni, i), s(server_ip, i), s(url, i), &mut hits),
+        }
+        let row = RowIn { intel: &hits, ..row };
         t.push(&row);
         for p in passes.iter_mut() {
             p.observe(&rec, &row);
@@ -179,44 +397,14 @@ fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn ken
 
 /// The lower-case severity name.
 pub fn sev_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    }
-}
-
-fn sev_rank(s: &str) -> u8 {
-    match s {
-        "critical" => 4,
-        "high" => 3,
-        "medium" => 2,
-        "low" => 1,
-        _ => 0,
-    }
-}
-
-fn status_of(s: &str) -> Option<Status> {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    s.as_str()
 }
 
 /// Loads the stored findings with analysts' verdicts applied, at or above
 /// `min_severity`.
 pub fn load_findings(case: &Case, min_severity: &str) -> Result<Vec<Finding>> {
-    let min = sev_rank(min_severity);
-    let mut out = Vec::new();
-    for (json, verdict, _note) in case.findings()? {
-        let mut f: Finding = serde_json::from_str(&json).context("stored finding")?;
-        if let Some(st) = verdict.as_deref().and_then(status_of) {
-            f.status = st;
-        }
-        if sev_rank(sev_name(f.severity)) >= min {
-            out.push(f);
-        }
-    }
-    Ok(out)
+    let min = kensa_triage::parse_severity(min_severity).unwrap_or(kensa_detect::Severity::Info);
+    kensa_triage::load_findings(case, min)
 }
 
 /// Renders findings as JSON (`{"findings": […]}`), CSV or a terminal table.

@@ -41,10 +41,18 @@ pub struct CatalogEnrich {
     intel: Option<kensa_intel::Matcher>,
     /// Versions of the intel sources used, for the case.
     pub intel_sources: Vec<kensa_intel::SourceInfo>,
+    /// The intel store matched at ingest (recorded in the case so
+    /// `kensa analyze` re-matches against the same store).
+    pub intel_dir: Option<PathBuf>,
 }
 
 /// The intel store named by the flags (or the default), if it exists.
 pub fn intel_store(dir: Option<&PathBuf>) -> Result<Option<kensa_intel::IntelStore>> {
+    intel_store_at(dir).map(|o| o.map(|(s, _)| s))
+}
+
+/// Like [`intel_store`], with the directory it resolved to.
+pub fn intel_store_at(dir: Option<&PathBuf>) -> Result<Option<(kensa_intel::IntelStore, PathBuf)>> {
     let dir = match dir {
         Some(d) => d.clone(),
         None => match kensa_intel::IntelStore::default_dir() {
@@ -55,7 +63,7 @@ pub fn intel_store(dir: Option<&PathBuf>) -> Result<Option<kensa_intel::IntelSto
     if !dir.exists() {
         return Ok(None);
     }
-    Ok(Some(kensa_intel::IntelStore::open(&dir).with_context(|| format!("intel store {}", dir.display()))?))
+    Ok(Some((kensa_intel::IntelStore::open(&dir).with_context(|| format!("intel store {}", dir.display()))?, dir)))
 }
 
 impl CatalogEnrich {
@@ -75,18 +83,18 @@ impl CatalogEnrich {
         }
         cfg.geo_db = a.geo_db.clone();
         cfg.asn_db = a.asn_db.clone();
-        let (intel, intel_sources) = if a.no_intel {
-            (None, Vec::new())
+        let (intel, intel_sources, intel_dir) = if a.no_intel {
+            (None, Vec::new(), None)
         } else {
-            match intel_store(a.intel_dir.as_ref())? {
-                Some(st) => {
+            match intel_store_at(a.intel_dir.as_ref())? {
+                Some((st, dir)) => {
                     let sources = st.sources().context("reading intel sources")?;
-                    if sources.is_empty() { (None, sources) } else { (Some(st.matcher().context("loading intel")?), sources) }
+                    if sources.is_empty() { (None, sources, None) } else { (Some(st.matcher().context("loading intel")?), sources, Some(dir)) }
                 }
-                None => (None, Vec::new()),
+                None => (None, Vec::new(), None),
             }
         };
-        Ok(CatalogEnrich { e: Enricher::new(catalog, policy, cfg).context("enrichment")?, intel, intel_sources })
+        Ok(CatalogEnrich { e: Enricher::new(catalog, policy, cfg).context("enrichment")?, intel, intel_sources, intel_dir })
     }
 }
 
@@ -136,6 +144,17 @@ fn intel_hits(m: &kensa_intel::Matcher, rec: &WebRecord<'_>) -> Option<String> {
     if let Some(u) = rec.url.as_deref() {
         if u.contains("://") {
             hits.extend(m.match_url(u));
+        }
+    }
+    // Rows derived from TLS/QUIC in packet captures carry their client
+    // fingerprints in place of a user agent: `ja4:<JA4> ja3:<JA3>`.
+    if let Some(ua) = rec.user_agent.as_deref().filter(|u| u.starts_with("ja4:")) {
+        for tok in ua.split(' ') {
+            if let Some(v) = tok.strip_prefix("ja3:") {
+                hits.extend(m.match_hash(kensa_intel::IndicatorKind::Ja3, v));
+            } else if let Some(v) = tok.strip_prefix("ja4:") {
+                hits.extend(m.match_hash(kensa_intel::IndicatorKind::Ja4, v));
+            }
         }
     }
     if hits.is_empty() {

@@ -8,7 +8,10 @@
 mod analyze;
 mod enrichment;
 mod output;
+mod packet_tables;
 mod progress;
+mod report;
+mod triage;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -56,10 +59,17 @@ enum Cmd {
         /// Threat-intel feeds to import into OUT/intel and match against (instead of the user store).
         #[arg(long = "intel")]
         intel_feeds: Vec<PathBuf>,
+        /// Allowlist file (TOML `[[allow]]` rules); recorded in the case.
+        #[arg(long)]
+        allowlist: Option<PathBuf>,
         /// Print a machine-readable summary.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        report: report::RunReportArgs,
     },
+    /// Write the report (HTML, PDF, JSON, CSV or STIX) from a case.
+    Report(report::ReportArgs),
     /// Read-only SQL over the case tables (DataFusion dialect).
     Sql {
         /// The case directory.
@@ -85,9 +95,19 @@ enum Cmd {
         /// The case directory.
         #[arg(long)]
         case: PathBuf,
+        /// Allowlist file (TOML `[[allow]]` rules); recorded in the case and applied from now on.
+        #[arg(long)]
+        allowlist: Option<PathBuf>,
         /// Print a machine-readable summary.
         #[arg(long)]
         json: bool,
+        /// Re-match threat-intel hits against this store (default: the store used at ingest, then
+        /// $KENSA_INTEL_DIR, then $XDG_DATA_HOME/kensa/intel; with none, the hits recorded at ingest).
+        #[arg(long)]
+        intel_dir: Option<PathBuf>,
+        /// Ignore threat intelligence (also the hits recorded at ingest).
+        #[arg(long)]
+        no_intel: bool,
     },
     /// Export the case's findings (JSON `{"findings": […]}`, CSV, or a table).
     Findings {
@@ -112,11 +132,66 @@ enum Cmd {
         /// Finding id or key.
         finding: String,
         /// The verdict.
-        #[arg(value_parser = ["open", "confirmed", "false_positive", "benign", "suppressed"])]
+        /// (`suppressed` is set by allowlist rules: `kensa allow add`.)
+        #[arg(value_parser = ["open", "confirmed", "false_positive", "benign", "needs_review"])]
         status: String,
         /// A note.
         #[arg(long)]
         note: Option<String>,
+    },
+    /// Per-host roll-up of the findings: likely compromised, leak risk, policy, nothing found.
+    Hosts {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// Also list every client without findings ("nothing found").
+        #[arg(long)]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Allowlist rules kept in the case; they suppress findings retroactively (never delete them).
+    Allow {
+        /// The case directory.
+        #[arg(long, global = true)]
+        case: Option<PathBuf>,
+        #[command(subcommand)]
+        cmd: AllowCmd,
+    },
+    /// Print a flow's payload, re-read from the capture files (escaped for the terminal unless --raw).
+    Stream {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// The flow id (`flow_id` of the flows table).
+        flow_id: String,
+        /// Which direction(s).
+        #[arg(long, value_enum, default_value_t = StreamDir::Both)]
+        direction: StreamDir,
+        /// Write the bytes as they are (no escaping, no headers).
+        #[arg(long, conflicts_with_all = ["hex", "text"])]
+        raw: bool,
+        /// Hex dump.
+        #[arg(long, conflicts_with = "text")]
+        hex: bool,
+        /// Text, control and bidi characters escaped (the default).
+        #[arg(long)]
+        text: bool,
+        /// Stop after this many payload bytes (0 = no limit).
+        #[arg(long, default_value_t = 1 << 20)]
+        max_bytes: usize,
+    },
+    /// Write a flow's packets, re-read from the capture files, to a new pcap.
+    PcapExtract {
+        /// The case directory.
+        #[arg(long)]
+        case: PathBuf,
+        /// The flow id (`flow_id` of the flows table).
+        flow_id: String,
+        /// Output pcap file.
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
     },
     /// The analyst workbench: a local web UI over the case (triage, hosts, hunting).
     Serve(serve::ServeArgs),
@@ -131,6 +206,49 @@ enum Cmd {
         intel_dir: Option<PathBuf>,
         #[command(subcommand)]
         cmd: IntelCmd,
+    },
+}
+
+#[derive(Args)]
+struct RuleArgs {
+    /// Rule kind: domain, dst_cidr (cidr), src_cidr, user_agent, service, host_dst.
+    #[arg(long)]
+    kind: String,
+    /// Pattern: a domain (with subdomains), CIDR, user agent (`*` wildcard), service, or the source of a host_dst rule.
+    value: String,
+    /// Destination of a host_dst rule (domain, IP or CIDR).
+    #[arg(long)]
+    dst: Option<String>,
+    /// Limit the rule to one detector.
+    #[arg(long)]
+    detector: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum AllowCmd {
+    /// Add a rule (shows what it covers) and re-apply the allowlist.
+    Add {
+        #[command(flatten)]
+        rule: RuleArgs,
+        /// Why the rule exists.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The findings a rule would cover, without storing it.
+    Preview {
+        #[command(flatten)]
+        rule: RuleArgs,
+    },
+    /// List the rules in force (the recorded allowlist file's and the case's).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a case rule by id and re-apply the allowlist.
+    Remove {
+        /// Rule id (see `kensa allow list`).
+        id: i64,
     },
 }
 
@@ -235,8 +353,19 @@ struct InputArgs {
     /// Parser threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Packet captures: also derive web rows from (and analyse) mail flows
+    /// (SMTP, submission, SMTPS, POP3(S), IMAP(S)); by default they are only counted and listed.
+    #[arg(long)]
+    include_mail: bool,
     #[command(flatten)]
     enrich: enrichment::EnrichArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StreamDir {
+    C2s,
+    S2c,
+    Both,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -282,7 +411,7 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             output::print_ingest(&outcomes, json, quiet);
             Ok(code)
         }
-        Cmd::Run { out, mut input, intel_feeds, json } => {
+        Cmd::Run { out, mut input, intel_feeds, allowlist, json, report } => {
             let case_dir = out.join("case");
             if !intel_feeds.is_empty() {
                 let idir = out.join("intel");
@@ -306,7 +435,11 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
                 .map_err(fatal)?;
             output::print_ingest(&outcomes, json, quiet);
             let (mut c, _) = Case::open(&case_dir, false).map_err(fatal)?;
-            let sum = analyze::analyze(&mut c).map_err(fatal)?;
+            if let Some(a) = &allowlist {
+                triage::adopt_allowlist_file(&c, a).map_err(usage)?;
+            }
+            let choice = analyze::IntelChoice { dir: input.enrich.intel_dir.clone(), off: input.enrich.no_intel };
+            let sum = analyze::analyze_with(&mut c, &choice).map_err(fatal)?;
             let findings = analyze::load_findings(&c, "info").map_err(fatal)?;
             let fpath = out.join("findings.json");
             std::fs::write(&fpath, analyze::render_findings(findings.clone(), "json").map_err(fatal)?)
@@ -332,7 +465,21 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
                 println!("all findings: {}", fpath.display());
                 println!("\ncase: {}   hunt with: kensa sql --case {} \"SELECT …\"", case_dir.display(), case_dir.display());
             }
+            drop(c); // the report opens the case itself (one lock per case)
+            for p in report::run_reports(&case_dir, &out, &report).map_err(fatal)? {
+                if !json && !quiet {
+                    println!("report: {}", p.display());
+                }
+            }
             Ok(code)
+        }
+        Cmd::Report(a) => {
+            if let Some(p) = report::run(&a).map_err(fatal)? {
+                if !quiet {
+                    eprintln!("report: {}", p.display());
+                }
+            }
+            Ok(0)
         }
         Cmd::Sql { case, query, output: fmt } => {
             let (c, _) = Case::open(&case, false).map_err(fatal)?;
@@ -350,9 +497,13 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             }
             Ok(0)
         }
-        Cmd::Analyze { case, json } => {
+        Cmd::Analyze { case, allowlist, json, intel_dir, no_intel } => {
             let (mut c, _) = Case::open(&case, false).map_err(fatal)?;
-            let sum = analyze::analyze(&mut c).map_err(fatal)?;
+            if let Some(a) = &allowlist {
+                triage::adopt_allowlist_file(&c, a).map_err(usage)?;
+            }
+            let choice = analyze::IntelChoice { dir: intel_dir, off: no_intel };
+            let sum = analyze::analyze_with(&mut c, &choice).map_err(fatal)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&sum).unwrap_or_default());
             } else if !quiet {
@@ -371,13 +522,15 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             Ok(0)
         }
         Cmd::Verdict { case, finding, status, note } => {
-            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let (mut c, _) = Case::open(&case, false).map_err(fatal)?;
             let all = analyze::load_findings(&c, "info").map_err(fatal)?;
             let f = all
                 .iter()
                 .find(|f| f.id == finding || f.key == finding)
                 .ok_or_else(|| Exit(1, anyhow::anyhow!("no finding with id or key {:?}", finding)))?;
-            c.set_verdict(&f.key, &status, note.as_deref(), std::env::var("USER").ok().as_deref()).map_err(fatal)?;
+            let st = kensa_triage::parse_status(&status).ok_or_else(|| usage(anyhow::anyhow!("unknown verdict {status:?}")))?;
+            let key = f.key.clone();
+            kensa_triage::set_verdict(&mut c, &key, st, note.as_deref(), std::env::var("USER").ok().as_deref()).map_err(fatal)?;
             println!("{} {} -> {}", f.id, output::term(&f.key), status);
             Ok(0)
         }
@@ -386,12 +539,49 @@ fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {
             output::print_info(&c, json).map_err(fatal)?;
             Ok(0)
         }
+        Cmd::Hosts { case, all, json } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let hs = triage::host_rollup(&c, all).map_err(fatal)?;
+            let findings = analyze::load_findings(&c, "info").map_err(fatal)?;
+            triage::print_hosts(&hs, json, &findings).map_err(fatal)?;
+            Ok(0)
+        }
+        Cmd::Allow { case, cmd } => allow_cmd(case, cmd),
+        Cmd::Stream { case, flow_id, direction, raw, hex, text: _, max_bytes } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let dir = match direction {
+                StreamDir::C2s => kensa_ingest::flowdata::Direction::C2s,
+                StreamDir::S2c => kensa_ingest::flowdata::Direction::S2c,
+                StreamDir::Both => kensa_ingest::flowdata::Direction::Both,
+            };
+            let data = kensa_ingest::flowdata::flow_stream(&c, &flow_id, dir, max_bytes).map_err(|e| Exit(1, e.into()))?;
+            output::print_stream(&data, if raw { "raw" } else if hex { "hex" } else { "text" }).map_err(fatal)?;
+            Ok(0)
+        }
+        Cmd::PcapExtract { case, flow_id, out } => {
+            let (c, _) = Case::open(&case, false).map_err(fatal)?;
+            let f = std::fs::File::create(&out).with_context(|| format!("creating {}", out.display())).map_err(fatal)?;
+            let sum = kensa_ingest::flowdata::flow_pcap(&c, &flow_id, std::io::BufWriter::new(f)).map_err(|e| Exit(1, e.into()))?;
+            if !quiet {
+                println!(
+                    "{}: {} packet(s) written{}{}{}",
+                    out.display(),
+                    sum.written,
+                    if sum.missing > 0 { format!(", {} not found in the captures", sum.missing) } else { String::new() },
+                    if sum.not_indexed > 0 { format!(", {} past the per-flow index budget", sum.not_indexed) } else { String::new() },
+                    if sum.skipped_link_type > 0 { format!(", {} of another link type skipped", sum.skipped_link_type) } else { String::new() },
+                );
+            }
+            Ok(if sum.written == 0 { 1 } else { 0 })
+        }
         Cmd::Serve(a) => serve::serve(a).map_err(|(code, e)| Exit(code, e)),
         Cmd::Synth(a) => synth(a, quiet),
         Cmd::Intel { intel_dir, cmd } => intel(intel_dir, cmd),
         Cmd::Formats => {
             for f in SourceFormat::ALL {
-                if *f != SourceFormat::Pcap {
+                if *f == SourceFormat::Pcap {
+                    println!("pcap (pcap and pcapng captures, plain, .gz or .zst; recognised by content, read from files)");
+                } else {
                     println!("{}", f.as_str());
                 }
             }
@@ -442,6 +632,10 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
         .map(|s| serde_json::json!({ "name": s.name, "version": s.version, "format": s.format.as_str(), "indicators": s.indicators }))
         .collect();
     case.set_meta("intel_sources", &serde_json::to_string(&versions).unwrap_or_default()).map_err(fatal)?;
+    if let Some(d) = &enricher.intel_dir {
+        let d = d.canonicalize().unwrap_or_else(|_| d.clone());
+        case.set_meta("intel_dir", &d.display().to_string()).map_err(fatal)?;
+    }
     // The organisation's policy (and user catalog) become part of the case, so
     // later stages and reports see exactly what was applied.
     for (flag, key, file) in [(&a.enrich.policy, "policy", "policy.toml"), (&a.enrich.catalog, "user_catalog", "catalog.toml")] {
@@ -452,7 +646,10 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
             case.set_meta(key, &p.display().to_string()).map_err(fatal)?;
         }
     }
-    let opts = IngestOptions { format, parse, threads: a.threads, enricher: Some(std::sync::Arc::new(enricher)) };
+    if a.include_mail {
+        case.set_meta("include_mail", "true").map_err(fatal)?;
+    }
+    let opts = IngestOptions { format, parse, threads: a.threads, enricher: Some(std::sync::Arc::new(enricher)), include_mail: a.include_mail };
     let bars = progress::Bars::new(&specs, quiet);
     let sink: &dyn ProgressSink = match &bars {
         Some(b) => b,
@@ -465,6 +662,58 @@ fn do_ingest(case_dir: &Path, a: &InputArgs, quiet: bool, command: &str) -> std:
     Ok((outcomes, if failed > 0 { 1 } else { 0 }))
 }
 
+fn allow_cmd(case: Option<PathBuf>, cmd: AllowCmd) -> std::result::Result<u8, Exit> {
+    use output::term;
+    let case = case.ok_or_else(|| usage(anyhow::anyhow!("--case DIR is required")))?;
+    let (mut c, _) = Case::open(&case, false).map_err(fatal)?;
+    match cmd {
+        AllowCmd::Add { rule, note } => {
+            let user = std::env::var("USER").ok();
+            let new = kensa_store::case::NewAllowRule {
+                kind: &rule.kind,
+                value: &rule.value,
+                dst: rule.dst.as_deref(),
+                detector: rule.detector.as_deref(),
+                note: note.as_deref(),
+                created_by: user.as_deref(),
+            };
+            let (id, covered, now) = triage::add_rule(&mut c, &new).map_err(usage)?;
+            println!("rule #{id} added: covers {covered} finding(s); {now} finding(s) suppressed in all");
+            Ok(0)
+        }
+        AllowCmd::Preview { rule } => {
+            let fs = triage::preview_rule(&c, &rule.kind, &rule.value, rule.dst.as_deref(), rule.detector.as_deref())
+                .map_err(usage)?;
+            for f in &fs {
+                println!("{} {:>3.0} {:<16} {}", f.id, f.score, f.detector, term(&f.title));
+            }
+            println!("{} finding(s) would be suppressed", fs.len());
+            Ok(0)
+        }
+        AllowCmd::List { json } => {
+            let rules = triage::case_rules(&c).map_err(fatal)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).unwrap_or_default());
+            } else {
+                for r in &rules {
+                    let note = r.note.as_deref().map(|n| format!("  # {}", term(n))).unwrap_or_default();
+                    println!("{:<40} from {}{}", term(&r.describe()), term(&r.origin), note);
+                }
+                println!("{} rule(s)", rules.len());
+            }
+            Ok(0)
+        }
+        AllowCmd::Remove { id } => {
+            if !c.remove_allow_rule(id).map_err(fatal)? {
+                return Err(Exit(1, anyhow::anyhow!("no case rule #{id} (rules from an allowlist file are changed in the file)")));
+            }
+            let now = triage::reapply(&mut c).map_err(fatal)?;
+            println!("rule #{id} removed; {now} finding(s) suppressed in all");
+            Ok(0)
+        }
+    }
+}
+
 fn print_analyze(sum: &analyze::AnalyzeSummary) {
     let sev: Vec<String> = sum.by_severity.iter().rev().map(|(k, v)| format!("{k} {v}")).collect();
     println!(
@@ -474,6 +723,13 @@ fn print_analyze(sum: &analyze::AnalyzeSummary) {
         sev.join(", "),
         sum.seconds
     );
+    if sum.suppressed > 0 {
+        println!("allowlist: {} rule(s) suppressed {} finding(s) (kept with status `suppressed`)", sum.allow_rules, sum.suppressed);
+    }
+    println!("threat intel: {}; {} row(s) matched", output::term(&sum.intel), sum.intel_rows);
+    for n in &sum.notes {
+        println!("note: {n}");
+    }
 }
 
 fn intel(dir: Option<PathBuf>, cmd: IntelCmd) -> std::result::Result<u8, Exit> {

@@ -55,6 +55,18 @@ pub fn print_ingest(outcomes: &[InputOutcome], json: bool, quiet: bool) {
         if let Some(m) = &o.message {
             println!("{:<16}   {}", "", term(m));
         }
+        if let Some(g) = &o.capture_group {
+            println!(
+                "{:<16}   capture group: {} file(s), {} packets, {} flows, {} web rows derived, {} mail flow(s){}",
+                "",
+                g.files,
+                g.packets,
+                g.flows,
+                g.web_rows,
+                g.mail_flows,
+                if g.mail_flows > 0 && !g.include_mail { " (excluded from analysis; see kensa info)" } else { "" }
+            );
+        }
     }
     let rows: u64 = outcomes.iter().map(|o| o.rows).sum();
     let rej: u64 = outcomes.iter().map(|o| o.rejected).sum();
@@ -68,8 +80,9 @@ pub fn print_ingest(outcomes: &[InputOutcome], json: bool, quiet: bool) {
 
 pub fn print_info(case: &Case, json: bool) -> kensa_store::Result<()> {
     let inputs = case.inputs()?;
+    let mail = case.capture_mail()?;
     if json {
-        let v = serde_json::json!({ "case": case.dir(), "inputs": inputs });
+        let v = serde_json::json!({ "case": case.dir(), "inputs": inputs, "mail_excluded": mail });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return Ok(());
     }
@@ -101,6 +114,24 @@ pub fn print_info(case: &Case, json: bool) -> kensa_store::Result<()> {
     for (k, v) in &by_reason {
         println!("    {k:<20} {v}");
     }
+    if !mail.is_empty() {
+        let flows: u64 = mail.iter().map(|m| m.flows).sum();
+        println!("  mail flows     {flows} (SMTP/submission/SMTPS/POP3(S)/IMAP(S) in captures; kept out of web_requests and analysis unless ingested with --include-mail)");
+        for m in mail.iter().take(20) {
+            println!(
+                "    {:<10} {} -> {}:{}  flows {}  bytes {}",
+                m.mail_proto,
+                term(&m.client_ip),
+                term(&m.server_ip),
+                m.server_port,
+                m.flows,
+                m.bytes
+            );
+        }
+        if mail.len() > 20 {
+            println!("    … {} more (kensa sql: SELECT * FROM flows WHERE mail)", mail.len() - 20);
+        }
+    }
     println!("\ninputs:");
     for i in &inputs {
         println!(
@@ -115,9 +146,58 @@ pub fn print_info(case: &Case, json: bool) -> kensa_store::Result<()> {
         if let Some(e) = &i.error {
             println!("         {}", term(e));
         }
+        let unit = if matches!(i.format.as_deref(), Some("pcap" | "pcapng")) { "packet" } else { "line" };
         for s in i.reject_samples.iter().take(5) {
-            println!("         line {}: {} ({}): {}", s.line, s.reason, term(&s.detail), term(&s.text));
+            println!("         {unit} {}: {} ({}): {}", s.line, s.reason, term(&s.detail), term(&s.text));
         }
     }
     Ok(())
+}
+
+/// Prints a flow's payload: `raw` bytes as they are, a `hex` dump, or
+/// `text` with control and bidi characters escaped; headers name the
+/// direction of each segment.
+pub fn print_stream(d: &kensa_ingest::flowdata::StreamData, mode: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if mode == "raw" {
+        for s in &d.segments {
+            out.write_all(&s.data)?;
+        }
+        return out.flush();
+    }
+    writeln!(
+        out,
+        "flow {} {} {} -> {}: {} bytes in {} segment(s){}",
+        term(&d.flow_id),
+        d.transport,
+        term(&d.client),
+        term(&d.server),
+        d.bytes,
+        d.segments.len(),
+        if d.capped { " (cut at --max-bytes)" } else { "" }
+    )?;
+    if d.packets_not_indexed > 0 || d.packets_missing > 0 {
+        writeln!(out, "  note: {} packet(s) past the index budget, {} not found again in the captures", d.packets_not_indexed, d.packets_missing)?;
+    }
+    for s in &d.segments {
+        let arrow = if s.from_client { ">>" } else { "<<" };
+        if s.gap_before > 0 {
+            writeln!(out, "{arrow} [gap: {} byte(s) not captured]", s.gap_before)?;
+        }
+        writeln!(out, "{arrow} {} bytes", s.data.len())?;
+        if mode == "hex" {
+            for (i, chunk) in s.data.chunks(16).enumerate() {
+                let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+                let asc: String = chunk.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+                writeln!(out, "{:08x}  {:<48} {}", i * 16, hex.join(" "), asc)?;
+            }
+        } else {
+            let text = String::from_utf8_lossy(&s.data);
+            for line in text.split_inclusive('\n') {
+                writeln!(out, "{}", term(line.strip_suffix('\n').unwrap_or(line).trim_end_matches('\r')))?;
+            }
+        }
+    }
+    out.flush()
 }

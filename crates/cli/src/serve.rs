@@ -28,6 +28,12 @@ pub struct ServeArgs {
     /// Name recorded with verdicts and rules (default: $USER).
     #[arg(long)]
     pub analyst: Option<String>,
+    /// Report config for reports generated from the UI (as `kensa report --config`).
+    #[arg(long)]
+    pub report_config: Option<PathBuf>,
+    /// Extra font directories for PDF reports.
+    #[arg(long = "font-dir")]
+    pub font_dirs: Vec<PathBuf>,
 }
 
 /// Runs the server until Ctrl-C. Errors: 2 for bad flags, 3 for the case.
@@ -49,9 +55,11 @@ pub fn serve(a: ServeArgs) -> std::result::Result<u8, (u8, anyhow::Error)> {
     if let Some(n) = a.analyst {
         cfg.analyst = n;
     }
-    // TODO(lead): plug in the packet-stream and report adapters here:
-    // cfg.streams = Box::new(PcapStreams::open(case.dir())?);  // kensa-pcap flow_stream/flow_pcap
-    // cfg.reports = Box::new(ReportAdapter);                     // kensa-report
+    let config = match &a.report_config {
+        Some(p) => kensa_report::ReportConfig::load(p).map_err(|e| (2, e))?,
+        None => kensa_report::ReportConfig::default(),
+    };
+    cfg.reports = Box::new(kensa_web::adapters::Reports { config, font_dirs: a.font_dirs.clone() });
     let app = kensa_web::App::with(case, cfg).map_err(|e| (3, e.into()))?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| (3, e.into()))?;
     rt.block_on(async move {

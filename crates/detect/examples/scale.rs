@@ -91,7 +91,10 @@ fn main() {
     let t2 = Instant::now();
     let f = kensa_detect::dga::Dga.run(&t, &ctx);
     println!("dga: {:.2?}, {} findings", t2.elapsed(), f.len());
-    for d in kensa_detect::DETECTORS.iter().skip(2) {
+    for d in kensa_detect::DETECTORS
+        .iter()
+        .filter(|d| !matches!(d.info().id, "beacon" | "dga"))
+    {
         let t3 = Instant::now();
         let f = d.run(&t, &ctx);
         println!(

@@ -25,6 +25,16 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The lower-case name, as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
     /// The default mapping from a 0–100 score: ≥90 critical, ≥75 high,
     /// ≥50 medium, ≥25 low, else info.
     pub fn from_score(score: f64) -> Severity {
@@ -53,6 +63,8 @@ pub enum Status {
     Benign,
     /// Hidden by a suppression rule.
     Suppressed,
+    /// An analyst wants a second look.
+    NeedsReview,
 }
 
 /// The internal side of a finding.

@@ -17,6 +17,8 @@
 //! * [`Finding`]: one result, with a stable key so verdicts survive re-runs.
 //! * [`beacon`]: RITA v5's beacon score (baseline) and kensa's
 //!   jitter-robust periodicity test; [`dga`]: a lexical DGA model.
+//! * [`intel`]: threat-intel hits the caller attached to rows
+//!   ([`RowIn::intel`], [`EventTable::add_ioc`]).
 //! * [`proxy_signals`]: 407 storms, CONNECT to raw IPs / non-443 ports,
 //!   direct-to-IP HTTP, long tunnels, scripting / empty / rare agents,
 //!   DNS-failure bursts; [`exfil_volume`]: uploads against the client's own
@@ -53,6 +55,8 @@
 //! `examples/train_dga.rs` (how the embedded DGA model is trained).
 #![deny(missing_docs)]
 
+pub mod allow;
+pub mod annotate;
 pub mod beacon;
 pub mod c2_traits;
 pub mod common;
@@ -62,7 +66,10 @@ pub mod dga;
 pub mod exfil_volume;
 pub mod finding;
 pub mod group;
+pub mod hosts;
+pub mod intel;
 pub mod leak_risk;
+pub mod packet;
 pub mod proxy_signals;
 pub mod rare_destination;
 pub mod table;
@@ -72,10 +79,12 @@ pub use finding::{
     Destination, Evidence, Explanation, Finding, FindingsDoc, Sample, Severity, Source, Status,
 };
 pub use group::{Group, GroupKey, Groups};
-pub use table::{EventTable, Interner, Locator, Method, NONE, RowIn, Sym};
+pub use packet::{PACKET_DETECTORS, PacketDetector, PacketTables};
+pub use table::{EventTable, IntelHit, IntelHow, Interner, Ioc, Locator, Method, NONE, RowIn, Sym};
 
 /// Every built-in detector, in report order.
 pub static DETECTORS: &[&dyn Detector] = &[
+    &intel::Intel,
     &beacon::Beacon,
     &dga::Dga,
     &proxy_signals::ProxySignals,

@@ -198,6 +198,65 @@ pub struct RowIn<'a> {
     pub sanctioned: bool,
     /// Source file and line, for evidence samples.
     pub locator: Locator,
+    /// Threat-intel matches of this record (ids from
+    /// [`EventTable::add_ioc`]); empty for almost every row. Stored
+    /// sparsely, so rows without hits cost nothing.
+    pub intel: &'a [IntelHit],
+}
+
+/// How a record matched an indicator (mirrors the intel crate's match
+/// kinds; detect does not depend on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum IntelHow {
+    /// The same normalised value (host, address or URL).
+    Exact,
+    /// The host is a sub-domain of a listed domain.
+    Subdomain,
+    /// The address is inside a listed network of this prefix length.
+    Cidr(u8),
+    /// The URL continues a listed URL (path prefix or added query).
+    UrlPrefix,
+    /// The host serves a listed URL, the URL itself is unknown (HTTPS
+    /// `CONNECT`): weak evidence.
+    UrlHost,
+    /// Recorded at ingest as `source:kind:value`; how it matched is not
+    /// known.
+    #[default]
+    Recorded,
+}
+
+/// One indicator as detectors see it. Text fields come from feeds and are
+/// attacker-controlled.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ioc {
+    /// Feed (source) name, as imported.
+    pub source: String,
+    /// Indicator kind (`domain`, `ip`, `cidr`, `url`, …).
+    pub kind: String,
+    /// The normalised indicator value.
+    pub value: String,
+    /// Feed confidence 0–100, if given.
+    pub confidence: Option<u8>,
+    /// Threat type (`botnet_cc`, `malware_download`, `tor_exit`, …).
+    pub threat_type: Option<String>,
+    /// Malware family.
+    pub malware: Option<String>,
+    /// Feed tags.
+    pub tags: Vec<String>,
+    /// Destination port the feed ties to the indicator.
+    pub port: Option<u16>,
+    /// False when the feed marks the value as context only (MISP
+    /// `to_ids: false`).
+    pub alerting: bool,
+}
+
+/// One match of a row against an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IntelHit {
+    /// Indicator id ([`EventTable::ioc`]).
+    pub ioc: u32,
+    /// How it matched.
+    pub how: IntelHow,
 }
 
 const F_REFERER: u8 = 1;
@@ -270,6 +329,13 @@ pub struct EventTable {
     pub services: Interner,
     /// Service-category dictionary.
     pub service_categories: Interner,
+    iocs: Vec<Ioc>,
+    ioc_index: HashMap<(String, String, String), u32>,
+    /// Rows with intel hits (ascending push order) and, per such row, the
+    /// end of its run in `intel_hits` (CSR layout).
+    intel_rows: Vec<u32>,
+    intel_ends: Vec<u32>,
+    intel_hits: Vec<IntelHit>,
 }
 
 fn small_id(int: &mut Interner, s: Option<&str>) -> u16 {
@@ -404,6 +470,14 @@ impl EventTable {
         self.duration_s.push(dur);
         self.locator_file.push(r.locator.file);
         self.locator_line.push(r.locator.line);
+        if !r.intel.is_empty() {
+            let valid = r.intel.iter().filter(|h| (h.ioc as usize) < self.iocs.len());
+            self.intel_hits.extend(valid);
+            if self.intel_hits.len() > self.intel_ends.last().copied().unwrap_or(0) as usize {
+                self.intel_rows.push(row);
+                self.intel_ends.push(self.intel_hits.len() as u32);
+            }
+        }
         Some(row)
     }
 
@@ -520,11 +594,108 @@ impl EventTable {
             line: self.locator_line.get(row as usize).copied().unwrap_or(0),
         }
     }
+    /// Registers an indicator and returns its id for [`IntelHit::ioc`].
+    /// The same (source, kind, value) gets the same id; metadata of the
+    /// first registration is kept, except that known fields fill unknown
+    /// ones.
+    pub fn add_ioc(&mut self, ioc: Ioc) -> u32 {
+        let k = (ioc.source.clone(), ioc.kind.clone(), ioc.value.clone());
+        if let Some(&id) = self.ioc_index.get(&k) {
+            let e = &mut self.iocs[id as usize];
+            e.confidence = e.confidence.or(ioc.confidence);
+            e.threat_type = e.threat_type.take().or(ioc.threat_type);
+            e.malware = e.malware.take().or(ioc.malware);
+            e.port = e.port.or(ioc.port);
+            if e.tags.is_empty() {
+                e.tags = ioc.tags;
+            }
+            return id;
+        }
+        let id = self.iocs.len() as u32;
+        self.iocs.push(ioc);
+        self.ioc_index.insert(k, id);
+        id
+    }
+    /// The indicator behind `id`.
+    pub fn ioc(&self, id: u32) -> Option<&Ioc> {
+        self.iocs.get(id as usize)
+    }
+    /// Number of registered indicators.
+    pub fn ioc_count(&self) -> usize {
+        self.iocs.len()
+    }
+    /// Parses the ingest-time `intel` column (`source:kind:value;…`, as
+    /// written by the CLI's enrichment), registers each indicator (metadata
+    /// unknown, alerting) and returns the hits with [`IntelHow::Recorded`].
+    /// A URL value may itself contain `;`: a piece that does not start with
+    /// `source:kind:` of a known kind continues the previous value.
+    pub fn parse_intel_column(&mut self, s: &str) -> Vec<IntelHit> {
+        const KINDS: &[&str] = &[
+            "ip", "cidr", "domain", "url", "ja3", "ja3s", "ja4", "sha1-cert",
+            "sha256-cert", "md5", "sha1", "sha256", "sha512",
+        ];
+        let mut parts: Vec<(String, String, String)> = Vec::new();
+        for piece in s.split(';') {
+            let mut it = piece.splitn(3, ':');
+            let head = (it.next(), it.next(), it.next());
+            match head {
+                (Some(src), Some(kind), Some(val))
+                    if !src.is_empty() && KINDS.contains(&kind) && !val.is_empty() =>
+                {
+                    parts.push((src.to_string(), kind.to_string(), val.to_string()));
+                }
+                _ => {
+                    if let Some(last) = parts.last_mut() {
+                        last.2.push(';');
+                        last.2.push_str(piece);
+                    }
+                }
+            }
+        }
+        let mut hits: Vec<IntelHit> = parts
+            .into_iter()
+            .map(|(source, kind, value)| IntelHit {
+                ioc: self.add_ioc(Ioc {
+                    source,
+                    kind,
+                    value,
+                    alerting: true,
+                    ..Default::default()
+                }),
+                how: IntelHow::Recorded,
+            })
+            .collect();
+        hits.sort();
+        hits.dedup();
+        hits
+    }
+    /// The intel hits of `row` (empty for almost every row).
+    pub fn intel_hits(&self, row: u32) -> &[IntelHit] {
+        match self.intel_rows.binary_search(&row) {
+            Ok(i) => self.intel_run(i),
+            Err(_) => &[],
+        }
+    }
+    fn intel_run(&self, i: usize) -> &[IntelHit] {
+        let start = if i == 0 { 0 } else { self.intel_ends[i - 1] as usize };
+        let end = self.intel_ends[i] as usize;
+        self.intel_hits.get(start..end).unwrap_or(&[])
+    }
+    /// Every row with intel hits, in push order, with its hits.
+    pub fn intel_rows(&self) -> impl Iterator<Item = (u32, &[IntelHit])> + '_ {
+        self.intel_rows
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| (r, self.intel_run(i)))
+    }
     /// Approximate heap size in bytes (columns + dictionaries).
     pub fn approx_bytes(&self) -> usize {
         let n = self.ts_ms.capacity();
         n * Self::ROW_BYTES
             + self.big_bytes.len() * 24
+            + self.intel_rows.capacity() * 8
+            + self.intel_hits.capacity() * 8
+            + self.iocs.iter().map(|i| 96 + i.value.len()).sum::<usize>()
             + (self.host_domain.capacity()
                 + self.host_service.capacity()
                 + self.host_service_category.capacity())

@@ -10,7 +10,9 @@
 //! measured over the top 20 findings by score. Run with `--nocapture` to
 //! see the table.
 
-use kensa_detect::{Context, DETECTORS, EventTable, Finding, Locator, RowIn, Severity};
+use kensa_detect::{
+    Context, DETECTORS, EventTable, Finding, IntelHit, IntelHow, Ioc, Locator, RowIn, Severity,
+};
 use kensa_enrich::{Catalog, EnrichConfig, Enricher, Policy, Sanction};
 use kensa_formats::{ParseOptions, Parsed, parser_for};
 use kensa_model::SourceFormat;
@@ -38,7 +40,67 @@ struct Run {
     rejects: usize,
 }
 
+/// The week's `iocs.txt` as a matcher (what `kensa intel import` builds).
+fn matcher(week: &Week) -> kensa_intel::Matcher {
+    let (iocs, _) = kensa_intel::parse_bytes(
+        kensa_intel::FeedFormat::PlainList,
+        "synth-iocs",
+        week.iocs_text().as_bytes(),
+    )
+    .expect("iocs.txt parses");
+    kensa_intel::Matcher::new(iocs)
+}
+
+/// A record's intel hits, as `kensa analyze` computes them: host (or IP
+/// literal), server address, and the full URL for hosts serving a listed
+/// URL (the host alone for CONNECT).
+fn intel_hits(m: &kensa_intel::Matcher, t: &mut EventTable, rec: &kensa_model::WebRecord<'_>, host: Option<&str>) -> Vec<IntelHit> {
+    let mut raw = Vec::new();
+    if let Some(h) = host {
+        if h.parse::<std::net::IpAddr>().is_ok() {
+            raw.extend(m.match_ip_str(h));
+        } else {
+            raw.extend(m.match_host(h));
+        }
+        let by_host = m.match_url_host(h);
+        if !by_host.is_empty() {
+            match rec.url.as_deref().filter(|u| u.contains("://")) {
+                Some(u) => raw.extend(m.match_url(u)),
+                None => raw.extend(by_host),
+            }
+        }
+    }
+    if let Some(ip) = rec.server_ip.as_deref() {
+        raw.extend(m.match_ip_str(ip));
+    }
+    let mut out: Vec<IntelHit> = raw
+        .into_iter()
+        .map(|h| {
+            let i = m.indicator(h.id);
+            let ioc = t.add_ioc(Ioc {
+                source: i.source.to_string(),
+                kind: i.kind.as_str().to_string(),
+                value: i.value.clone(),
+                alerting: i.alerting,
+                ..Default::default()
+            });
+            let how = match h.how {
+                kensa_intel::MatchHow::Exact => IntelHow::Exact,
+                kensa_intel::MatchHow::Subdomain => IntelHow::Subdomain,
+                kensa_intel::MatchHow::Cidr { prefix_len } => IntelHow::Cidr(prefix_len),
+                kensa_intel::MatchHow::UrlPrefix => IntelHow::UrlPrefix,
+                kensa_intel::MatchHow::UrlHost => IntelHow::UrlHost,
+            };
+            IntelHit { ioc, how }
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn run_format(week: &Week, synth: SynthFormat, fmt: SourceFormat, enricher: &Enricher) -> Run {
+    let intel = matcher(week);
     let mut text = Vec::new();
     week.render(synth, &mut text).expect("render");
     let text = String::from_utf8(text).expect("synth writes UTF-8");
@@ -63,6 +125,7 @@ fn run_format(week: &Week, synth: SynthFormat, fmt: SourceFormat, enricher: &Enr
         };
         let e = enricher.enrich(&rec);
         let host = rec.host.as_deref().map(str::to_ascii_lowercase);
+        let hits = intel_hits(&intel, &mut t, &rec, host.as_deref());
         let row = RowIn {
             ts_ms: rec.ts_ms,
             src_ip: rec.client_ip.as_deref(),
@@ -90,6 +153,7 @@ fn run_format(week: &Week, synth: SynthFormat, fmt: SourceFormat, enricher: &Enr
                 file: 0,
                 line: i as u32 + 1,
             },
+            intel: &hits,
         };
         t.push(&row);
         for p in &mut passes {
@@ -134,6 +198,7 @@ fn family_id(family: &str) -> String {
 }
 
 const IMPLEMENTED: &[&str] = &[
+    "intel",
     "beacon",
     "dga",
     "proxy-signals",
@@ -226,6 +291,11 @@ fn synthetic_week_end_to_end() {
             SynthFormat::ProxySgElff,
             SourceFormat::ProxySgElff,
         ),
+        (
+            "ifilter",
+            SynthFormat::IfilterV10Access,
+            SourceFormat::IfilterV10Access,
+        ),
     ];
     let mut scores = Vec::new();
     for (name, sf, mf) in formats {
@@ -285,21 +355,34 @@ fn synthetic_week_end_to_end() {
     }
     // The table: item, kind, family, found per format.
     println!(
-        "{:<22} {:<18} {:<17} squid proxysg",
+        "{:<22} {:<18} {:<17} squid proxysg ifilter",
         "item", "kind", "detector"
     );
     let keys: Vec<_> = scores[0].1.cells.keys().cloned().collect();
+    let yes = |i: usize, k: &(String, String, String)| {
+        if scores[i].1.cells.get(k).copied().unwrap_or(false) { "yes" } else { "-" }
+    };
     for k in &keys {
-        let a = scores[0].1.cells.get(k).copied().unwrap_or(false);
-        let b = scores[1].1.cells.get(k).copied().unwrap_or(false);
         println!(
-            "{:<22} {:<18} {:<17} {:<5} {}",
+            "{:<22} {:<18} {:<17} {:<5} {:<7} {}",
             k.0,
             k.1,
             k.2,
-            if a { "yes" } else { "-" },
-            if b { "yes" } else { "-" }
+            yes(0, k),
+            yes(1, k),
+            yes(2, k)
         );
+    }
+    // Every planted threat kind is found (by at least one of its expected
+    // detectors, for at least one of its items) in every rendering.
+    let kinds: std::collections::BTreeSet<&String> = keys.iter().map(|k| &k.1).collect();
+    for (name, s) in &scores {
+        let missing: Vec<&&String> = kinds
+            .iter()
+            .filter(|kind| !s.cells.iter().any(|(k, &found)| &&k.1 == *kind && found))
+            .collect();
+        println!("{name}: planted kinds not found: {missing:?}");
+        assert!(missing.is_empty(), "{name}: planted kinds not found: {missing:?}");
     }
     println!("elapsed {:?}", t0.elapsed());
 

@@ -12,9 +12,11 @@ use serde::Serialize;
 
 use crate::decode::{DecodeStats, Decoded, Skip, decode, ipproto, slice_link, tcpflag};
 use crate::defrag::{DefragConfig, DefragStats, Defragmenter, fragment_of};
+use crate::ident::IdentMethod;
 use crate::quic::{self, QuicState};
 use crate::reader::Packet;
 use crate::reader::linktype;
+use crate::socks::SocksState;
 use crate::ssh::{SshRecord, SshState};
 use crate::tls::TlsRecord;
 use crate::tls::TlsState;
@@ -98,6 +100,7 @@ pub enum Orientation {
 /// Protocol identified from payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AppProto {
     /// No payload seen, or unrecognised.
     #[default]
@@ -112,6 +115,56 @@ pub enum AppProto {
     Ssh,
     /// QUIC (IETF v1/v2/drafts, Initial decrypted).
     Quic,
+    /// SMTP or submission (greeting or EHLO/HELO).
+    Smtp,
+    /// POP3 (`+OK` greeting or CAPA/STLS).
+    Pop3,
+    /// IMAP (`* OK` greeting or a tagged command).
+    Imap,
+    /// FTP control channel.
+    Ftp,
+    /// SMB (1, 2/3 or SMB3-encrypted) over NetBIOS or direct TCP.
+    Smb,
+    /// RDP (TPKT + X.224 connection request/confirm).
+    Rdp,
+    /// SOCKS 4/4a/5 proxy; the tunnelled protocol is in
+    /// [`FlowRecord::inner_proto`].
+    Socks,
+    /// OpenVPN (TCP or UDP, control hard reset).
+    #[serde(rename = "openvpn")]
+    OpenVpn,
+    /// WireGuard (message types and sizes).
+    #[serde(rename = "wireguard")]
+    WireGuard,
+    /// TLS that looks like a Tor link handshake (random `www.*.com` SNI, no ALPN).
+    Tor,
+    /// Payload of no known protocol that looks like ciphertext (high entropy).
+    Encrypted,
+}
+
+impl AppProto {
+    /// Lower-case name as serialised (`tls`, `openvpn`, `encrypted`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            AppProto::Unknown => "unknown",
+            AppProto::Tls => "tls",
+            AppProto::Http => "http",
+            AppProto::Dns => "dns",
+            AppProto::Ssh => "ssh",
+            AppProto::Quic => "quic",
+            AppProto::Smtp => "smtp",
+            AppProto::Pop3 => "pop3",
+            AppProto::Imap => "imap",
+            AppProto::Ftp => "ftp",
+            AppProto::Smb => "smb",
+            AppProto::Rdp => "rdp",
+            AppProto::Socks => "socks",
+            AppProto::OpenVpn => "openvpn",
+            AppProto::WireGuard => "wireguard",
+            AppProto::Tor => "tor",
+            AppProto::Encrypted => "encrypted",
+        }
+    }
 }
 
 /// One finished flow.
@@ -158,8 +211,23 @@ pub struct FlowRecord {
     pub end_reason: EndReason,
     /// Protocol identified from payload.
     pub app_proto: AppProto,
-    /// Port/protocol mismatch (e.g. `non_http_on_80`), if any.
+    /// Port/protocol mismatch (e.g. `non_http_on_80`), if any: the first of
+    /// [`FlowRecord::risks`].
     pub port_mismatch: Option<&'static str>,
+    /// How [`FlowRecord::app_proto`] was decided (payload or port).
+    pub app_method: IdentMethod,
+    /// The protocol inside the flow's tunnel: after an HTTP CONNECT 2xx or a
+    /// SOCKS success, what the tunnelled bytes are (identified by payload);
+    /// for TLS on an implicit-TLS mail port (465/993/995/990), the mail
+    /// protocol (by port).
+    pub inner_proto: Option<AppProto>,
+    /// `host:port` a SOCKS client asked for (HTTP CONNECT targets are in the
+    /// HTTP record).
+    pub tunnel_target: Option<String>,
+    /// Every protocol/port mismatch ([`ident::port_risks`]): `non_http_on_80`,
+    /// `non_tls_on_443`, `http_on_443`, `tls_on_53`, `non_dns_on_53`,
+    /// `dns_off_53`, `ssh_off_22`, `non_ssh_on_22`.
+    pub risks: Vec<&'static str>,
     /// Packets cut by the snaplen.
     pub snaplen_cut: u32,
     /// TCP sequence gaps (lost or out-of-window data) per flow.
@@ -383,6 +451,14 @@ struct Flow {
     dns_tcp: bool,
     /// All payload parsing finished.
     parse_done: bool,
+    method: IdentMethod,
+    inner: Option<AppProto>,
+    /// A CONNECT or SOCKS tunnel is established: identification fills `inner`.
+    in_tunnel: bool,
+    socks: Option<SocksState>,
+    /// The CONNECT transaction's HTTP state, kept for its records.
+    http_outer: Option<http::HttpState>,
+    target: Option<String>,
 }
 
 /// The flow engine.
@@ -618,11 +694,15 @@ impl Engine {
 
     fn emit(&mut self, k: FlowKey, mut f: Flow, why: EndReason) {
         self.buffered = self.buffered.saturating_sub(buffered_bytes(&f));
+        let mut tor = false;
         if let Some(t) = f.tls.take() {
             self.stats.tls_malformed += t.malformed as u64;
+            tor = t.records.first().is_some_and(|r| {
+                r.alpn_offered.is_empty() && r.sni.as_deref().is_some_and(ident::tor_like_sni)
+            });
             self.out.tls.extend(t.records);
         }
-        if let Some(h) = f.http.take() {
+        for h in [f.http_outer.take(), f.http.take()].into_iter().flatten() {
             self.stats.http_malformed += h.malformed as u64;
             self.out.http.extend(h.finish());
         }
@@ -637,7 +717,37 @@ impl Engine {
         } else {
             (k.b, k.bp, k.a, k.ap)
         };
-        let mismatch = ident::port_mismatch(f.app, k.proto, sp);
+        let (mut app, mut method, mut inner) = (f.app, f.method, f.inner);
+        if tor {
+            if f.in_tunnel {
+                inner = Some(AppProto::Tor);
+            } else if app == AppProto::Tls {
+                app = AppProto::Tor;
+            }
+        }
+        if app == AppProto::Tls && inner.is_none() && !f.in_tunnel {
+            inner = ident::tls_port_service(sp);
+        }
+        let payload_seen = f.payload[0] + f.payload[1] > 0;
+        if app == AppProto::Unknown
+            && !payload_seen
+            && let Some(p) = ident::by_port(k.proto, sp)
+        {
+            app = p;
+            method = IdentMethod::Port;
+        }
+        // Unknown payload counts as a mismatch on 80/443/22 only when the
+        // connection start was seen (a capture cut mid-stream is not evidence).
+        let risks = if method == IdentMethod::Content
+            || (app == AppProto::Unknown
+                && payload_seen
+                && (k.proto != ipproto::TCP || f.orientation == Orientation::Syn))
+        {
+            ident::port_risks(app, IdentMethod::Content, k.proto, sp)
+        } else {
+            Vec::new()
+        };
+        let mismatch = risks.first().copied();
         self.out.flows.push(FlowRecord {
             flow_id: f.id,
             first_ts_ns: f.first_ts,
@@ -658,8 +768,12 @@ impl Engine {
             tcp_flags_s2c: f.flags[1],
             history: f.history,
             end_reason: why,
-            app_proto: f.app,
+            app_proto: app,
             port_mismatch: mismatch,
+            app_method: method,
+            inner_proto: inner,
+            tunnel_target: f.target,
+            risks,
             snaplen_cut: f.snaplen_cut,
             reassembly_gaps: f.gaps,
             tunnel_depth: f.tunnel_depth,
@@ -774,6 +888,12 @@ fn new_flow(k: &FlowKey, src_is_a: bool, d: &Decoded<'_>, ts: i64) -> Flow {
         quic: None,
         dns_tcp: false,
         parse_done: false,
+        method: IdentMethod::None,
+        inner: None,
+        in_tunnel: false,
+        socks: None,
+        http_outer: None,
+        target: None,
     }
 }
 
@@ -890,6 +1010,19 @@ fn append(s: &mut Stream, data: &[u8], cfg: &EngineConfig, stats: &mut EngineSta
     }
 }
 
+/// Record an identification: the flow's protocol, or inside an established
+/// tunnel the inner protocol.
+fn set_app(f: &mut Flow, g: AppProto) {
+    if f.in_tunnel {
+        if f.inner.is_none() {
+            f.inner = Some(g);
+        }
+    } else if f.app == AppProto::Unknown {
+        f.app = g;
+        f.method = IdentMethod::Content;
+    }
+}
+
 /// Run the application parsers over one direction's reassembled bytes.
 fn parse_stream(
     f: &mut Flow,
@@ -901,9 +1034,10 @@ fn parse_stream(
 ) {
     let from_client = dir == 0;
     if !f.app_decided[dir] && !f.streams[dir].buf.is_empty() {
-        let guess = ident::identify(&f.streams[dir].buf, d.proto, from_client);
+        let b = &f.streams[dir].buf;
+        let mut guess = ident::identify(b, d.proto, from_client);
         match guess {
-            Some(AppProto::Tls) => {
+            Some(AppProto::Tls) if crate::tls::parser::looks_like_tls(b) => {
                 f.tls.get_or_insert_with(TlsState::default);
             }
             Some(AppProto::Http) => {
@@ -915,36 +1049,46 @@ fn parse_stream(
                 let id = f.id;
                 f.ssh.get_or_insert_with(|| SshState::new(id));
             }
+            Some(AppProto::Socks) if !f.in_tunnel => {
+                f.socks.get_or_insert_with(SocksState::default);
+            }
+            None if b.len() >= 16
+                && f.orientation == Orientation::Syn
+                && ident::looks_encrypted(b) =>
+            {
+                // Only from the connection start: a capture cut mid-stream
+                // shows ciphertext of any protocol.
+                guess = Some(AppProto::Encrypted);
+            }
             _ => {}
         }
-        if let Some(g) = guess
-            && f.app == AppProto::Unknown
-        {
-            f.app = g;
+        let decided = guess.is_some() || b.len() >= 16;
+        if let Some(g) = guess {
+            set_app(f, g);
         }
-        f.app_decided[dir] = guess.is_some() || f.streams[dir].buf.len() >= 16;
+        f.app_decided[dir] = decided;
     }
     let id = f.id;
     let buf = std::mem::take(&mut f.streams[dir].buf);
     let mut used = buf.len();
-    if let Some(t) = f.tls.as_mut() {
+    if let Some(s) = f.socks.as_mut().filter(|_| !f.in_tunnel) {
+        used = s.on_data(from_client, &buf);
+        if f.target.is_none() {
+            f.target.clone_from(&s.target);
+        }
+        if s.established {
+            start_tunnel(f, dir, buf, used, d, ts, stats, out);
+            return;
+        }
+    } else if let Some(t) = f.tls.as_mut() {
         used = t.on_data(from_client, &buf, ts, id);
     } else if let Some(h) = f.http.as_mut() {
         used = h.on_data(from_client, &buf, ts);
         out.http.extend(h.drain_completed());
-        if h.is_tunnel() {
-            // CONNECT succeeded: hand both directions' remaining bytes to TLS.
-            let mut t = TlsState::default();
-            let mut rest = buf[used..].to_vec();
-            let n = t.on_data(from_client, &rest, ts, id);
-            rest.drain(..n.min(rest.len()));
-            let other = 1 - dir;
-            let ob = std::mem::take(&mut f.streams[other].buf);
-            let n2 = t.on_data(!from_client, &ob, ts, id);
-            f.streams[other].buf = ob[n2.min(ob.len())..].to_vec();
-            f.tls = Some(t);
-            let mut b = rest;
-            std::mem::swap(&mut f.streams[dir].buf, &mut b);
+        if h.is_tunnel() && !f.in_tunnel {
+            // CONNECT succeeded: the remaining bytes of both directions are
+            // the tunnelled protocol.
+            start_tunnel(f, dir, buf, used, d, ts, stats, out);
             return;
         }
     } else if let Some(sh) = f.ssh.as_mut() {
@@ -965,6 +1109,7 @@ fn parse_stream(
     buf.drain(..used.min(buf.len()));
     f.streams[dir].buf = buf;
     let done = match (&f.tls, &f.http, &f.ssh) {
+        _ if f.socks.as_ref().is_some_and(|s| !s.is_done()) => false,
         (Some(t), _, _) => t.is_done(),
         (None, Some(_), _) => false,
         (None, None, Some(s)) => s.is_done(),
@@ -975,6 +1120,33 @@ fn parse_stream(
         for s in &mut f.streams {
             s.buf = Vec::new();
             s.ooo = Vec::new();
+        }
+    }
+}
+
+/// A CONNECT or SOCKS tunnel is up: identify and parse what follows, in
+/// both directions (the other side may hold bytes sent before the reply).
+#[allow(clippy::too_many_arguments)]
+fn start_tunnel(
+    f: &mut Flow,
+    dir: usize,
+    buf: Vec<u8>,
+    used: usize,
+    d: &Decoded<'_>,
+    ts: i64,
+    stats: &mut EngineStats,
+    out: &mut EngineOutput,
+) {
+    f.in_tunnel = true;
+    f.app_decided = [false; 2];
+    if let Some(h) = f.http.take() {
+        f.http_outer = Some(h);
+    }
+    f.tls = None;
+    f.streams[dir].buf = buf.get(used..).unwrap_or_default().to_vec();
+    for side in [dir, 1 - dir] {
+        if !f.streams[side].buf.is_empty() && !f.parse_done {
+            parse_stream(f, side, d, ts, stats, out);
         }
     }
 }
@@ -990,10 +1162,10 @@ fn udp_data(
     let from_client = dir == 0;
     if !f.app_decided[dir] {
         f.app_decided[dir] = true;
-        if let Some(g) = ident::identify(d.payload, ipproto::UDP, from_client)
-            && f.app == AppProto::Unknown
-        {
-            f.app = g;
+        let guess = ident::identify(d.payload, ipproto::UDP, from_client)
+            .or_else(|| ident::looks_encrypted(d.payload).then_some(AppProto::Encrypted));
+        if let Some(g) = guess {
+            set_app(f, g);
         }
     }
     if from_client && (f.quic.is_some() || quic::is_initial(d.payload)) {
@@ -1002,6 +1174,7 @@ fn udp_data(
             && let Some(r) = q.on_datagram(d.payload, f.id, ts)
         {
             f.app = AppProto::Quic;
+            f.method = IdentMethod::Content;
             out.tls.push(r);
         }
         return;

@@ -20,7 +20,17 @@
 //!   state; [`tls::fingerprint`] computes JA3, JA3S and JA4.
 //! - [`quic`]: decrypts client Initials for the QUIC ClientHello (JA4 `q`).
 //! - [`extract`]: writes a flow's packets (from [`PacketRefs`]) to a new pcap.
-//! - [`ident`]: protocol identification by payload and port-mismatch flags.
+//! - [`ident`]: protocol identification by payload ([`IdentMethod::Content`]):
+//!   HTTP/1.x, TLS on any port (also mid-stream records), DNS over UDP/TCP,
+//!   QUIC (IETF and Google), SSH, SMTP, POP3, IMAP, FTP, SMB 1/2/3, RDP,
+//!   SOCKS 4/4a/5, OpenVPN (TCP/UDP), WireGuard, Tor (TLS link handshake
+//!   heuristics) and "unknown, encrypted" (entropy); the server port only when
+//!   no payload decided ([`IdentMethod::Port`]). Port/protocol mismatches
+//!   (`non_tls_on_443`, `tls_on_53`, `ssh_off_22`, …) go to
+//!   [`FlowRecord::risks`].
+//! - [`socks`]: SOCKS handshakes; after a SOCKS success or an HTTP CONNECT
+//!   2xx the engine identifies and parses the tunnelled protocol
+//!   ([`FlowRecord::inner_proto`], e.g. TLS with its SNI and JA4).
 //!
 //! ```
 //! use kensa_pcap::{CaptureReader, Engine, EngineConfig};
@@ -66,9 +76,16 @@
 //! (nDPI's own JA4 deviations are listed there).
 //!
 //! ## Not yet
-//! Google QUIC (Q0xx), JA4S/JA4H/JA4X (FoxIO licence), SMB2/RDP/SOCKS/OpenVPN/
-//! WireGuard/Tor heuristics, fragments inside tunnels, TLS 1.3 certificates
-//! (encrypted on the wire).
+//! Google QUIC (Q0xx) CHLO parsing (identified, SNI not extracted),
+//! JA4S/JA4H/JA4X/JA4SSH (FoxIO licence), STARTTLS upgrade parsing (the
+//! flow is identified as SMTP/IMAP/POP3/FTP, the TLS inside is not parsed),
+//! RDP's TLS phase, fragments inside tunnels, TLS 1.3 certificates (encrypted
+//! on the wire).
+//!
+//! ## Agreement with nDPI
+//! `tests/ndpi_agreement.rs` matches every corpus flow with nDPI's output by
+//! 5-tuple: protocol 122/122 (100 %), SNI/Host 62/64 (96.9 %); every
+//! difference is explained in EVALUATION.md.
 #![deny(missing_docs)]
 
 pub mod decode;
@@ -80,12 +97,14 @@ pub mod http;
 pub mod ident;
 pub mod quic;
 pub mod reader;
+pub mod socks;
 pub mod ssh;
 pub mod tls;
 
 pub use engine::{
     AppProto, EndReason, Engine, EngineConfig, EngineOutput, EngineStats, FlowRecord, PacketRefs,
 };
+pub use ident::IdentMethod;
 pub use reader::{
     CaptureError, CaptureFormat, CaptureReader, Compression, Packet, ReaderConfig, ReaderStats,
 };

@@ -56,7 +56,71 @@ CREATE TABLE IF NOT EXISTS verdicts (
 CREATE TABLE IF NOT EXISTS reject_samples (
   input_id INTEGER NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL,
   detail TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verdict_audit (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL, old_status TEXT, new_status TEXT NOT NULL,
+  old_note TEXT, new_note TEXT, analyst TEXT, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS verdict_audit_key ON verdict_audit(key);
+CREATE TABLE IF NOT EXISTS allow_rules (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL, dst TEXT, detector TEXT,
+  note TEXT, created_by TEXT, created_at TEXT NOT NULL);
 ";
+
+/// One entry of a finding's verdict audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VerdictChange {
+    /// Finding key.
+    pub key: String,
+    /// Status before (none for the first verdict).
+    pub old_status: Option<String>,
+    /// Status after.
+    pub new_status: String,
+    /// Note before.
+    pub old_note: Option<String>,
+    /// Note after.
+    pub new_note: Option<String>,
+    /// Who changed it.
+    pub analyst: Option<String>,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+}
+
+/// An allowlist rule to store (see `kensa_detect::allow` for its meaning).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewAllowRule<'a> {
+    /// Rule kind (`domain`, `dst_cidr`, …).
+    pub kind: &'a str,
+    /// Pattern.
+    pub value: &'a str,
+    /// Destination of a `host_dst` rule.
+    pub dst: Option<&'a str>,
+    /// Detector the rule is limited to.
+    pub detector: Option<&'a str>,
+    /// Why.
+    pub note: Option<&'a str>,
+    /// Who added it.
+    pub created_by: Option<&'a str>,
+}
+
+/// An allowlist rule as stored in the case.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredAllowRule {
+    /// Rule id.
+    pub id: i64,
+    /// Rule kind.
+    pub kind: String,
+    /// Pattern.
+    pub value: String,
+    /// Destination of a `host_dst` rule.
+    pub dst: Option<String>,
+    /// Detector the rule is limited to.
+    pub detector: Option<String>,
+    /// Why.
+    pub note: Option<String>,
+    /// Who added it.
+    pub created_by: Option<String>,
+    /// When (RFC 3339, UTC).
+    pub created_at: String,
+}
 
 /// An open case.
 pub struct Case {
@@ -166,13 +230,13 @@ pub struct Recovery {
 /// Fault injection for the crash-safety tests: when the environment
 /// variable `KENSA_CRASH_POINT` names this point, the process aborts here
 /// (no destructors, no flushing: as close to `kill -9` as a test can aim).
-fn crash_point(name: &str) {
+pub(crate) fn crash_point(name: &str) {
     if std::env::var_os("KENSA_CRASH_POINT").is_some_and(|v| v == name) {
         std::process::abort();
     }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -284,7 +348,7 @@ impl Case {
         Ok(rec)
     }
 
-    fn finish_renames(&self, input_id: i64) -> Result<()> {
+    pub(crate) fn finish_renames(&self, input_id: i64) -> Result<()> {
         let parts: Vec<(String, String)> = {
             let mut st = self.db.prepare("SELECT staged_path, final_path FROM parts WHERE input_id=?1")?;
             st.query_map([input_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?
@@ -347,13 +411,100 @@ impl Case {
         Ok(v)
     }
 
-    /// Records an analyst's verdict on a finding key.
-    pub fn set_verdict(&self, key: &str, status: &str, note: Option<&str>, analyst: Option<&str>) -> Result<()> {
-        self.db.execute(
-            "INSERT INTO verdicts(key, status, note, analyst, updated_at) VALUES(?1,?2,?3,?4,?5)              ON CONFLICT(key) DO UPDATE SET status=excluded.status, note=excluded.note, analyst=excluded.analyst, updated_at=excluded.updated_at",
-            params![key, status, note, analyst, now()],
+    /// Records an analyst's verdict on a finding key, and the change in the
+    /// audit trail (who, when, old and new status and note) in the same
+    /// transaction.
+    pub fn set_verdict(&mut self, key: &str, status: &str, note: Option<&str>, analyst: Option<&str>) -> Result<()> {
+        let tx = self.db.transaction()?;
+        let old: Option<(String, Option<String>)> = tx
+            .query_row("SELECT status, note FROM verdicts WHERE key=?1", [key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let t = now();
+        tx.execute(
+            "INSERT INTO verdicts(key, status, note, analyst, updated_at) VALUES(?1,?2,?3,?4,?5) \
+             ON CONFLICT(key) DO UPDATE SET status=excluded.status, note=excluded.note, analyst=excluded.analyst, updated_at=excluded.updated_at",
+            params![key, status, note, analyst, t],
         )?;
+        let (old_status, old_note) = old.map_or((None, None), |(s, n)| (Some(s), n));
+        tx.execute(
+            "INSERT INTO verdict_audit(key, old_status, new_status, old_note, new_note, analyst, at) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+            params![key, old_status, status, old_note, note, analyst, t],
+        )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// The audit trail of one finding's verdicts, oldest first.
+    pub fn verdict_history(&self, key: &str) -> Result<Vec<VerdictChange>> {
+        let mut st = self.db.prepare(
+            "SELECT key, old_status, new_status, old_note, new_note, analyst, at FROM verdict_audit WHERE key=?1 ORDER BY id",
+        )?;
+        let v = st
+            .query_map([key], |r| {
+                Ok(VerdictChange {
+                    key: r.get(0)?,
+                    old_status: r.get(1)?,
+                    new_status: r.get(2)?,
+                    old_note: r.get(3)?,
+                    new_note: r.get(4)?,
+                    analyst: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            })?
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(v)
+    }
+
+    /// Rewrites the JSON of stored findings (e.g. after allowlist rules
+    /// changed their status), leaving other findings as they are.
+    pub fn rewrite_findings(&mut self, updates: &[(String, String)]) -> Result<()> {
+        let tx = self.db.transaction()?;
+        {
+            let mut st = tx.prepare("UPDATE findings SET json=?2, updated_at=?3 WHERE key=?1")?;
+            let t = now();
+            for (key, json) in updates {
+                st.execute(params![key, json, t])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Adds an allowlist rule; returns its id. The caller checks the rule
+    /// (`kensa_detect::allow`) before storing it.
+    pub fn add_allow_rule(&self, rule: &NewAllowRule<'_>) -> Result<i64> {
+        self.db.execute(
+            "INSERT INTO allow_rules(kind, value, dst, detector, note, created_by, created_at) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+            params![rule.kind, rule.value, rule.dst, rule.detector, rule.note, rule.created_by, now()],
+        )?;
+        Ok(self.db.last_insert_rowid())
+    }
+
+    /// The case's allowlist rules, oldest first.
+    pub fn allow_rules(&self) -> Result<Vec<StoredAllowRule>> {
+        let mut st = self
+            .db
+            .prepare("SELECT id, kind, value, dst, detector, note, created_by, created_at FROM allow_rules ORDER BY id")?;
+        let v = st
+            .query_map([], |r| {
+                Ok(StoredAllowRule {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    value: r.get(2)?,
+                    dst: r.get(3)?,
+                    detector: r.get(4)?,
+                    note: r.get(5)?,
+                    created_by: r.get(6)?,
+                    created_at: r.get(7)?,
+                })
+            })?
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(v)
+    }
+
+    /// Removes an allowlist rule; false if there was none with that id.
+    pub fn remove_allow_rule(&self, id: i64) -> Result<bool> {
+        Ok(self.db.execute("DELETE FROM allow_rules WHERE id=?1", [id])? > 0)
     }
 
     /// Reads a case-level fact.
@@ -517,7 +668,7 @@ impl Case {
     }
 }
 
-fn write_rejects(db: &Connection, input_id: i64, res: &InputResult) -> Result<()> {
+pub(crate) fn write_rejects(db: &Connection, input_id: i64, res: &InputResult) -> Result<()> {
     for (reason, n) in &res.reject_counts {
         db.execute(
             "INSERT INTO reject_counts(input_id, reason, count) VALUES(?1,?2,?3) ON CONFLICT(input_id, reason) DO UPDATE SET count=excluded.count",

@@ -24,6 +24,8 @@
 #![deny(missing_docs)]
 
 pub mod case;
+pub mod group;
+pub mod packet;
 pub mod query;
 pub mod scan;
 pub mod schema;

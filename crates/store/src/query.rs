@@ -44,13 +44,19 @@ impl CaseQuery {
             .map_err(|e| StoreError::io(case.dir(), e))?;
         let cfg = SessionConfig::new().with_information_schema(true);
         let ctx = SessionContext::new_with_config(cfg);
-        let dir = case.table_dir(WEB_REQUESTS);
-        std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
-        let opts = ListingOptions::new(Arc::new(ParquetFormat::default()))
-            .with_file_extension(".parquet")
-            .with_table_partition_cols(vec![("day".to_string(), DataType::Utf8)]);
-        let url = format!("{}/", dir.canonicalize().map_err(|e| StoreError::io(&dir, e))?.display());
-        rt.block_on(ctx.register_listing_table(WEB_REQUESTS, &url, opts, Some(WEB_SCHEMA.clone()), None))?;
+        // web_requests, then the packet tables (empty for a log-only case, so
+        // queries over them work on every case).
+        let mut all = vec![(WEB_REQUESTS, WEB_SCHEMA.clone())];
+        all.extend(crate::packet::tables());
+        for (name, schema) in all {
+            let dir = case.table_dir(name);
+            std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+            let opts = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                .with_file_extension(".parquet")
+                .with_table_partition_cols(vec![("day".to_string(), DataType::Utf8)]);
+            let url = format!("{}/", dir.canonicalize().map_err(|e| StoreError::io(&dir, e))?.display());
+            rt.block_on(ctx.register_listing_table(name, &url, opts, Some(schema), None))?;
+        }
         Ok(CaseQuery { ctx, rt })
     }
 

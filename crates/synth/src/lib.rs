@@ -118,6 +118,7 @@
 mod benign;
 mod catalog;
 mod event;
+pub mod pcap;
 mod render;
 mod rng;
 mod threats;

@@ -1,12 +1,11 @@
-//! Seams to parts of kensa built elsewhere: packet streams (`kensa-pcap`)
-//! and the report (`kensa-report`). The server holds one boxed
-//! implementation of each; the defaults say plainly that the feature is not
-//! available, and `kensa serve` (crates/cli/src/serve.rs) is where real
-//! implementations are plugged in.
+//! Seams to parts of kensa built elsewhere: packet streams (re-read from the
+//! capture files by `kensa_ingest::flowdata`) and the report
+//! (`kensa-report`). The server holds one boxed implementation of each: by
+//! default the real ones ([`CaptureStreams`], [`Reports`]); [`NoPackets`]
+//! and [`NoReport`] say plainly that the feature is not available.
 //!
-//! TODO(lead): implement [`StreamSource`] over `kensa_pcap`'s
-//! `flow_stream`/`flow_pcap` once they are on main, and [`ReportSource`]
-//! over `kensa-report`; then pass them in `ServeConfig` from serve.rs.
+//! Every method gets the open case: a case is opened by one process at a
+//! time (its lock file), so the adapters read through the server's handle.
 
 use kensa_store::Case;
 
@@ -54,30 +53,25 @@ pub struct FlowStream {
 /// Packet-flow access for the stream view.
 pub trait StreamSource: Send + Sync {
     /// Whether the case has any packet data at all.
-    fn has_packets(&self) -> bool;
-    /// Flows, most recent first, at most `limit`.
-    fn flows(&self, limit: usize) -> Vec<FlowSummary>;
-    /// The flow's payload, up to `cap` bytes in all.
-    fn stream(&self, id: &str, cap: usize) -> Option<FlowStream>;
-    /// The flow's packets as a pcap file.
-    fn pcap(&self, id: &str) -> Option<Vec<u8>>;
+    fn has_packets(&self, case: &Case) -> bool;
+    /// The flow's payload, up to `cap` bytes in all (`None`: no such flow).
+    fn stream(&self, case: &Case, id: &str, cap: usize) -> Result<Option<FlowStream>, String>;
+    /// The flow's packets as a pcap file (`None`: no such flow).
+    fn pcap(&self, case: &Case, id: &str) -> Result<Option<Vec<u8>>, String>;
 }
 
 /// The default: no packet data in this case.
 pub struct NoPackets;
 
 impl StreamSource for NoPackets {
-    fn has_packets(&self) -> bool {
+    fn has_packets(&self, _case: &Case) -> bool {
         false
     }
-    fn flows(&self, _limit: usize) -> Vec<FlowSummary> {
-        Vec::new()
+    fn stream(&self, _case: &Case, _id: &str, _cap: usize) -> Result<Option<FlowStream>, String> {
+        Ok(None)
     }
-    fn stream(&self, _id: &str, _cap: usize) -> Option<FlowStream> {
-        None
-    }
-    fn pcap(&self, _id: &str) -> Option<Vec<u8>> {
-        None
+    fn pcap(&self, _case: &Case, _id: &str) -> Result<Option<Vec<u8>>, String> {
+        Ok(None)
     }
 }
 
@@ -127,3 +121,89 @@ impl ReportSource for NoReport {
         Err("the report generator is not available in this build".into())
     }
 }
+
+/// Flow payloads and pcaps, re-read from the case's capture files
+/// (`kensa_ingest::flowdata`, as `kensa stream` and `kensa pcap-extract`).
+pub struct CaptureStreams;
+
+impl StreamSource for CaptureStreams {
+    fn has_packets(&self, case: &Case) -> bool {
+        case.committed_parts("flows").is_ok_and(|p| !p.is_empty())
+    }
+
+    fn stream(&self, case: &Case, id: &str, cap: usize) -> Result<Option<FlowStream>, String> {
+        use kensa_ingest::flowdata::{self, FlowDataError, flow_stream};
+        let d = match flow_stream(case, id, flowdata::Direction::Both, cap) {
+            Ok(d) => d,
+            Err(FlowDataError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        let mut chunks: Vec<(Direction, Vec<u8>)> = Vec::new();
+        for seg in d.segments {
+            let dir = if seg.from_client { Direction::ClientToServer } else { Direction::ServerToClient };
+            // Consecutive segments of one direction read as one chunk.
+            match chunks.last_mut() {
+                Some((last, buf)) if *last == dir && seg.gap_before == 0 => buf.extend_from_slice(&seg.data),
+                _ => chunks.push((dir, seg.data)),
+            }
+        }
+        let (up, down) = chunks.iter().fold((0u64, 0u64), |(u, dn), (dir, b)| match dir {
+            Direction::ClientToServer => (u + b.len() as u64, dn),
+            Direction::ServerToClient => (u, dn + b.len() as u64),
+        });
+        Ok(Some(FlowStream {
+            summary: FlowSummary {
+                id: d.flow_id,
+                client: d.client,
+                server: d.server,
+                protocol: d.transport,
+                first_ms: 0,
+                bytes_up: up,
+                bytes_down: down,
+            },
+            chunks,
+            truncated: d.capped,
+        }))
+    }
+
+    fn pcap(&self, case: &Case, id: &str) -> Result<Option<Vec<u8>>, String> {
+        use kensa_ingest::flowdata::{FlowDataError, flow_pcap};
+        let mut out = Vec::new();
+        match flow_pcap(case, id, &mut out) {
+            Ok(_) => Ok(Some(out)),
+            Err(FlowDataError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Reports generated from the UI, by `kensa-report` over the open case.
+pub struct Reports {
+    /// Organisation, analyst, logo, … (`kensa report --config`).
+    pub config: kensa_report::ReportConfig,
+    /// Extra font directories for the PDF.
+    pub font_dirs: Vec<std::path::PathBuf>,
+}
+
+impl ReportSource for Reports {
+    fn available(&self) -> bool {
+        true
+    }
+
+    fn generate(&self, case: &Case, lang: Lang, format: ReportFormat) -> Result<Vec<u8>, String> {
+        let lang = match lang {
+            Lang::Ja => kensa_report::Lang::Ja,
+            Lang::En => kensa_report::Lang::En,
+        };
+        let format = match format {
+            ReportFormat::Html => kensa_report::Format::Html,
+            ReportFormat::Pdf => kensa_report::Format::Pdf,
+        };
+        let mut o = kensa_report::ReportOptions::new(lang, format);
+        o.config = self.config.clone();
+        o.font_dirs = self.font_dirs.clone();
+        let r = kensa_report::gather::gather_open(case, &o).map_err(|e| format!("{e:#}"))?;
+        kensa_report::render_report(&r, &o).map_err(|e| format!("{e:#}"))
+    }
+}
+

@@ -49,7 +49,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kensa_store::Case;
 
-use crate::adapters::{NoPackets, NoReport, ReportSource, StreamSource};
+use crate::adapters::{CaptureStreams, ReportSource, Reports, StreamSource};
 use crate::auth::Auth;
 use crate::index::FindingIndex;
 use crate::worker::QueryWorker;
@@ -117,8 +117,8 @@ impl Default for ServeConfig {
             token: None,
             password: None,
             analyst: std::env::var("USER").unwrap_or_else(|_| "analyst".into()),
-            streams: Box::new(NoPackets),
-            reports: Box::new(NoReport),
+            streams: Box::new(CaptureStreams),
+            reports: Box::new(Reports { config: Default::default(), font_dirs: Vec::new() }),
         }
     }
 }

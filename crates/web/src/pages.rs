@@ -22,7 +22,8 @@ use crate::auth::{self, SESSION_COOKIE, Session};
 use crate::i18n::Lang;
 use crate::index::{Filter, Row, SETTABLE, SEVERITIES, STATUSES, SortKey, sev_name};
 use crate::svg::{self, fmt_ms, fmt_num};
-use crate::triage::{self, AllowKind, AllowRule};
+use crate::triage;
+use kensa_detect::allow::AllowKind;
 use crate::{App, Download, WebError};
 
 type St = State<Arc<App>>;
@@ -32,6 +33,9 @@ const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
 /// Bytes of a flow shown in the stream view.
 pub const STREAM_CAP: usize = 64 * 1024;
+/// Bytes of a flow offered as a raw download (the CLI's `kensa stream --raw`
+/// has no cap).
+pub const RAW_CAP: usize = 64 << 20;
 /// Rows of a hunt result shown on the page (the CSV export has them all).
 pub const HUNT_SHOW: usize = 1000;
 
@@ -207,34 +211,20 @@ async fn logout(State(app): St, axum::Extension(s): axum::Extension<Session>) ->
 
 // ---------------------------------------------------------------- overview
 
-struct HostRoll {
-    worst: Option<(kensa_detect::Severity, String)>,
-    active: usize,
-    confirmed: usize,
-    total: usize,
-}
-
-fn host_rollup(rows: &[Row]) -> Vec<(String, HostRoll)> {
-    // TODO(lead): replace with kensa_detect::hosts::rollup once it is on main.
-    let mut m: BTreeMap<String, HostRoll> = BTreeMap::new();
-    for r in rows {
-        let e = m.entry(r.host.clone()).or_insert(HostRoll { worst: None, active: 0, confirmed: 0, total: 0 });
-        e.total += 1;
-        if r.status == "confirmed" {
-            e.confirmed += 1;
-        }
-        if matches!(r.status.as_str(), "open" | "needs_review" | "confirmed") {
-            e.active += 1;
-            if e.worst.as_ref().is_none_or(|w| r.f.severity > w.0) {
-                e.worst = Some((r.f.severity, r.f.id.clone()));
+/// The per-host roll-up of `kensa hosts`, over the index (analysts'
+/// verdicts applied).
+fn host_rollup(rows: &[Row]) -> Vec<kensa_detect::hosts::HostSummary> {
+    let fs: Vec<kensa_detect::Finding> = rows
+        .iter()
+        .map(|r| {
+            let mut f = r.f.clone();
+            if let Some(st) = kensa_triage::parse_status(&r.status) {
+                f.status = st;
             }
-        }
-    }
-    let mut v: Vec<_> = m.into_iter().collect();
-    v.sort_by(|a, b| {
-        (b.1.confirmed > 0, b.1.worst.as_ref().map(|w| w.0), b.1.active).cmp(&(a.1.confirmed > 0, a.1.worst.as_ref().map(|w| w.0), a.1.active))
-    });
-    v
+            f
+        })
+        .collect();
+    kensa_detect::hosts::rollup(&fs)
 }
 
 async fn overview(State(app): St, c: Ctx) -> Res {
@@ -263,15 +253,15 @@ async fn overview(State(app): St, c: Ctx) -> Res {
         }
         h2 { (c.t("host_verdicts")) }
         table.data {
-            tr { th { (c.t("host")) } th { (c.t("verdict_col")) } th { (c.t("active")) } th { (c.t("findings")) } th { (c.t("worst")) } }
-            @for (h, r) in hosts.iter().take(200) {
-                @let v = if r.confirmed > 0 { "host_confirmed" } else if r.worst.as_ref().is_some_and(|w| w.0 >= kensa_detect::Severity::High) { "host_suspicious" } else if r.active > 0 { "host_review" } else { "host_clear" };
-                tr {
-                    td { a href={"/host/" (enc(h))} { (vis(h)) } }
-                    td { span class={"hv " (v)} { (c.t(v)) } }
-                    td.num { (r.active) }
-                    td.num { a href={"/findings?host=" (enc(h))} { (r.total) } }
-                    td { @if let Some((s, id)) = &r.worst { (sev_badge(sev_name(*s))) " " a href={"/finding/" (enc(id))} { (id) } } }
+            tr { th { (c.t("host")) } th { (c.t("verdict_col")) } th { (c.t("score")) } th { (c.t("users")) } th { (c.t("active")) } th { (c.t("detector")) } }
+            @for h in hosts.iter().take(200) {
+                tr.hostrow data-verdict=(h.verdict.as_str()) {
+                    td { a href={"/host/" (enc(&h.host))} { (vis(&h.host)) } }
+                    td { span class={"hv hv-" (h.verdict.as_str())} { (if c.lang == Lang::Ja { h.verdict.label_ja() } else { h.verdict.label_en() }) } }
+                    td.num { (format!("{:.0}", h.score)) }
+                    td { (vis(&h.users.join(", "))) }
+                    td.num { a href={"/findings?host=" (enc(&h.host))} { (h.findings.len()) } }
+                    td { (vis(&h.detectors.join(", "))) }
                 }
             }
         }
@@ -437,13 +427,13 @@ async fn bulk(State(app): St, body: Bytes) -> Res {
     }
     let keys: Vec<&str> = f.iter().filter(|(k, _)| k == "key").map(|(_, v)| v.as_str()).collect();
     {
-        let case = app.case();
+        let mut case = app.case();
         let mut ix = app.index.write().unwrap_or_else(|e| e.into_inner());
         for k in keys {
             if ix.get_by_key(k).is_none() {
                 continue;
             }
-            triage::set_verdict(&case, k, status, None, &app.analyst, "bulk")?;
+            triage::set_verdict(&mut case, k, status, None, &app.analyst)?;
             ix.set_status(k, status, None);
         }
     }
@@ -565,7 +555,7 @@ async fn finding(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
                 table.data id="history" {
                     tr { th { (c.t("when")) } th { (c.t("who")) } th { (c.t("change")) } th { (c.t("note")) } }
                     @for h in &hist { tr { td { (h.at) } td { (vis(h.analyst.as_deref().unwrap_or("-"))) }
-                        td { (status_label(&c, h.old_status.as_deref().unwrap_or("open"))) " → " (status_label(&c, &h.new_status)) " (" (vis(&h.source)) ")" }
+                        td { (status_label(&c, h.old_status.as_deref().unwrap_or("open"))) " → " (status_label(&c, &h.new_status)) }
                         td { (vis(h.new_note.as_deref().unwrap_or(""))) } } }
                 }
             }
@@ -573,9 +563,10 @@ async fn finding(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
         h2 { (c.t("make_rule")) }
         ul.rules {
             @if let Some(d) = f.dst.host.as_ref().or(f.dst.domain.as_ref()) {
-                li { a.rule href={"/finding/" (enc(&f.id)) "/allow?kind=destination&value=" (enc(d))} { (c.t("rule_dest")) ": " (vis(d)) } }
+                @let k = if d.parse::<std::net::IpAddr>().is_ok() { "dst_cidr" } else { "domain" };
+                li { a.rule href={"/finding/" (enc(&f.id)) "/allow?kind=" (k) "&value=" (enc(d))} { (c.t("rule_dest")) ": " (vis(d)) } }
                 @if let Some(dom) = f.dst.domain.as_ref().filter(|x| Some(*x) != f.dst.host.as_ref()) {
-                    li { a.rule href={"/finding/" (enc(&f.id)) "/allow?kind=destination&value=" (enc(dom))} { (c.t("rule_dest")) ": " (vis(dom)) } }
+                    li { a.rule href={"/finding/" (enc(&f.id)) "/allow?kind=domain&value=" (enc(dom))} { (c.t("rule_dest")) ": " (vis(dom)) } }
                 }
             }
             @if let Some(s) = &f.dst.service { li { a.rule href={"/finding/" (enc(&f.id)) "/allow?kind=service&value=" (enc(s))} { (c.t("rule_service")) ": " (vis(s)) } } }
@@ -666,8 +657,8 @@ async fn verdict(State(app): St, Path(id): Path<String>, body: Bytes) -> Res {
         ix.get(&id).map(|r| r.f.key.clone()).ok_or(WebError::NotFound)?
     };
     {
-        let case = app.case();
-        triage::set_verdict(&case, &key, status, Some(note), &app.analyst, "ui")?;
+        let mut case = app.case();
+        triage::set_verdict(&mut case, &key, status, Some(note), &app.analyst)?;
         app.index.write().unwrap_or_else(|e| e.into_inner()).set_status(&key, status, Some(note.to_string()));
     }
     Ok(Redirect::to(&format!("/finding/{}", enc(&id))).into_response())
@@ -683,15 +674,11 @@ struct RuleQ {
 }
 
 async fn allow_preview(State(app): St, c: Ctx, Path(id): Path<String>, Query(q): Query<RuleQ>) -> Res {
-    let kind = AllowKind::parse(&q.kind).ok_or_else(|| WebError::BadRequest("unknown rule kind".into()))?;
-    let rule = AllowRule { id: 0, kind, value: q.value.clone(), reason: None, analyst: None, created_at: String::new() };
+    let rule = triage::make_rule(&q.kind, &q.value, None)?;
+    let kind = rule.kind;
     let ix = app.index.read().unwrap_or_else(|e| e.into_inner());
     let hits = triage::preview(&ix, &rule);
-    let label = match kind {
-        AllowKind::Destination => "rule_dest",
-        AllowKind::UserAgent => "rule_ua",
-        AllowKind::Service => "rule_service",
-    };
+    let label = rule_label(kind);
     let m = html! {
         p { (c.t(label)) ": " code { (vis(&q.value)) } }
         p.preview { strong id="preview-count" { (hits.len()) } " " (c.t("would_suppress")) }
@@ -713,22 +700,38 @@ async fn allow_preview(State(app): St, c: Ctx, Path(id): Path<String>, Query(q):
     Ok(page(&c, c.t("make_rule"), m))
 }
 
+fn rule_label(k: AllowKind) -> &'static str {
+    match k {
+        AllowKind::Domain | AllowKind::DstCidr => "rule_dest",
+        AllowKind::UserAgent => "rule_ua",
+        AllowKind::Service => "rule_service",
+        AllowKind::SrcCidr => "rule_src",
+        AllowKind::HostDst => "rule_host_dst",
+    }
+}
+
 async fn allow_create(State(app): St, body: Bytes) -> Res {
     let f = form_pairs(&body);
-    let kind = AllowKind::parse(field(&f, "kind")).ok_or_else(|| WebError::BadRequest("unknown rule kind".into()))?;
-    let reason = Some(field(&f, "reason")).filter(|s| !s.is_empty());
-    let from = Some(field(&f, "from")).filter(|s| !s.is_empty());
+    let rule = triage::make_rule(field(&f, "kind"), field(&f, "value"), Some(field(&f, "dst")))?;
+    let reason = field(&f, "reason").trim();
+    let from = field(&f, "from").trim();
+    // The finding it was made from goes into the rule's note, for the audit.
+    let note = match (reason.is_empty(), from.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(reason.to_string()),
+        (true, false) => Some(format!("from finding {from}")),
+        (false, false) => Some(format!("{reason} (from finding {from})")),
+    };
     {
-        let case = app.case();
-        let ix = app.index.read().unwrap_or_else(|e| e.into_inner());
-        triage::add_rule(&case, &ix, kind, field(&f, "value"), reason, &app.analyst, from)?;
+        let mut case = app.case();
+        triage::add_rule(&mut case, &rule, note.as_deref(), &app.analyst)?;
     }
     app.reload()?;
     Ok(Redirect::to("/allow").into_response())
 }
 
 async fn allow_delete(State(app): St, Path(id): Path<i64>) -> Res {
-    triage::remove_rule(&app.case(), id, &app.analyst)?;
+    triage::remove_rule(&mut app.case(), id)?;
     app.reload()?;
     Ok(Redirect::to("/allow").into_response())
 }
@@ -738,13 +741,15 @@ async fn allow_list(State(app): St, c: Ctx) -> Res {
     let ix = app.index.read().unwrap_or_else(|e| e.into_inner());
     let m = html! {
         table.data id="rules" {
-            tr { th { "#" } th { "kind" } th { "value" } th { (c.t("reason")) } th { (c.t("who")) } th { (c.t("when")) } th { (c.t("suppressed")) } th {} }
+            tr { th { "#" } th { "kind" } th { "value" } th { (c.t("reason")) } th { (c.t("origin")) } th { (c.t("suppressed")) } th {} }
             @for r in &rules {
                 tr {
-                    td { (r.id) } td { (r.kind.as_str()) } td { code { (vis(&r.value)) } } td { (vis(r.reason.as_deref().unwrap_or(""))) }
-                    td { (vis(r.analyst.as_deref().unwrap_or(""))) } td { (r.created_at) }
+                    td { (r.id.map(|i| i.to_string()).unwrap_or_default()) } td { (r.kind.as_str()) }
+                    td { code { (vis(&r.value)) } @if let Some(d) = &r.dst { " → " code { (vis(d)) } } @if let Some(d) = &r.detector { " [" (vis(d)) "]" } }
+                    td { (vis(r.note.as_deref().unwrap_or(""))) }
+                    td { (vis(&r.origin)) }
                     td.num { (ix.rows().iter().filter(|x| x.status == "suppressed" && r.matches(&x.f)).count()) }
-                    td { form.inline method="post" action={"/allow/" (r.id) "/delete"} { (c.csrf_field()) button type="submit" { (c.t("remove")) } } }
+                    td { @if let Some(id) = r.id { form.inline method="post" action={"/allow/" (id) "/delete"} { (c.csrf_field()) button type="submit" { (c.t("remove")) } } } }
                 }
             }
         }
@@ -868,15 +873,62 @@ async fn dest(State(app): St, c: Ctx, Path(d): Path<String>) -> Res {
 
 // ---------------------------------------------------------------- streams
 
-async fn streams(State(app): St, c: Ctx) -> Res {
-    let flows = app.streams.flows(500);
+/// Runs `f` on a blocking thread with the open case (capture files are
+/// read synchronously).
+async fn with_case<T: Send + 'static>(app: &Arc<App>, f: impl FnOnce(&App, &kensa_store::Case) -> T + Send + 'static) -> Result<T, WebError> {
+    let a = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let case = a.case();
+        f(&a, &case)
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct FlowQ {
+    host: String,
+    server: String,
+}
+
+async fn streams(State(app): St, c: Ctx, Query(q): Query<FlowQ>) -> Res {
+    let has = with_case(&app, |a, case| a.streams.has_packets(case)).await?;
+    // Largest uploads first; optionally one client or one server (bound
+    // parameters, never spliced into the SQL).
+    let flows = if has {
+        app.worker
+            .table(
+                "SELECT flow_id, client_ip, client_port, server_ip, server_port, transport, app_proto, server_name, \
+                 CAST(ts AS BIGINT) AS t, payload_c2s, payload_s2c, array_to_string(risks, ' ') AS risks FROM flows \
+                 WHERE ($1 = '' OR client_ip = $1) AND ($2 = '' OR server_ip = $2 OR server_name = $2) \
+                 ORDER BY payload_c2s DESC NULLS LAST, ts LIMIT 500",
+                vec![q.host.clone(), q.server.clone()],
+            )
+            .await?
+    } else {
+        Default::default()
+    };
     let m = html! {
-        @if !app.streams.has_packets() {
+        @if !has {
             p id="no-packets" { (c.t("no_packets")) }
         } @else {
+            form.filters method="get" action="/streams" {
+                label { (c.t("host")) input type="text" name="host" value=(q.host); }
+                label { (c.t("destination")) input type="text" name="server" value=(q.server); }
+                button type="submit" { (c.t("filter")) }
+            }
             table.data id="flows" {
-                @for f in &flows {
-                    tr { td { a href={"/stream/" (enc(&f.id))} { (vis(&f.client)) " → " (vis(&f.server)) } } td { (vis(&f.protocol)) } td { (fmt_ms(f.first_ms)) } td.num { (fmt_num(f.bytes_up as f64)) } td.num { (fmt_num(f.bytes_down as f64)) } }
+                tr { th { (c.t("host")) } th { (c.t("destination")) } th { "proto" } th { (c.t("first_seen")) } th { "↑" } th { "↓" } th { "risks" } }
+                @for r in 0..flows.rows.len() {
+                    tr {
+                        td { a.flow href={"/stream/" (enc(flows.s(r, 0)))} { (vis(flows.s(r, 1))) ":" (flows.s(r, 2)) } }
+                        td { (vis(flows.s(r, 3))) ":" (flows.s(r, 4)) @if !flows.s(r, 7).is_empty() { " " small { (vis(flows.s(r, 7))) } } }
+                        td { (vis(flows.s(r, 5))) "/" (vis(flows.s(r, 6))) }
+                        td { (fmt_ms(flows.n(r, 8) as i64)) }
+                        td.num { (fmt_num(flows.n(r, 9))) } td.num { (fmt_num(flows.n(r, 10))) }
+                        td { (vis(flows.s(r, 11))) }
+                    }
                 }
             }
         }
@@ -906,10 +958,12 @@ fn hexdump(b: &[u8]) -> String {
 }
 
 async fn stream(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
-    if !app.streams.has_packets() {
+    let id2 = id.clone();
+    let (has, s) = with_case(&app, move |a, case| (a.streams.has_packets(case), a.streams.stream(case, &id2, STREAM_CAP))).await?;
+    if !has {
         return Ok(page(&c, c.t("stream"), html! { p id="no-packets" { (c.t("no_packets")) } }));
     }
-    let s = app.streams.stream(&id, STREAM_CAP).ok_or(WebError::NotFound)?;
+    let s = s.map_err(WebError::Internal)?.ok_or(WebError::NotFound)?;
     let m = html! {
         p { (vis(&s.summary.client)) " → " (vis(&s.summary.server)) " · " (vis(&s.summary.protocol)) @if s.truncated { " · " em { (c.t("truncated")) " (" (STREAM_CAP) " B)" } } }
         p { a href={"/stream/" (enc(&id)) "/raw?dir=c2s"} { (c.t("download_raw")) " (" (c.t("client_to_server")) ")" } " · "
@@ -948,13 +1002,15 @@ async fn stream_raw(State(app): St, Path(id): Path<String>, Query(q): Query<DirQ
         "s2c" => Direction::ServerToClient,
         _ => Direction::ClientToServer,
     };
-    let s = app.streams.stream(&id, usize::MAX).ok_or(WebError::NotFound)?;
+    let id2 = id.clone();
+    let s = with_case(&app, move |a, case| a.streams.stream(case, &id2, RAW_CAP)).await?.map_err(WebError::Internal)?.ok_or(WebError::NotFound)?;
     let bytes: Vec<u8> = s.chunks.into_iter().filter(|(d, _)| *d == want).flat_map(|(_, b)| b).collect();
     Ok(attachment(&format!("flow-{}-{}.bin", &id, if want == Direction::ClientToServer { "c2s" } else { "s2c" }), "application/octet-stream", bytes))
 }
 
 async fn stream_pcap(State(app): St, Path(id): Path<String>) -> Res {
-    let b = app.streams.pcap(&id).ok_or(WebError::NotFound)?;
+    let id2 = id.clone();
+    let b = with_case(&app, move |a, case| a.streams.pcap(case, &id2)).await?.map_err(WebError::Internal)?.ok_or(WebError::NotFound)?;
     Ok(attachment(&format!("flow-{id}.pcap"), "application/vnd.tcpdump.pcap", b))
 }
 

@@ -165,7 +165,7 @@ async fn analyst_workflow_in_chromium() {
     c.find(Locator::Css("a.finding")).await.unwrap().click().await.unwrap();
     wait_url(&c, "/finding/").await;
     c.find(Locator::Css("a.rule")).await.unwrap().click().await.unwrap();
-    wait_url(&c, "/allow?kind=destination").await;
+    wait_url(&c, "/allow?kind=domain").await;
     assert_eq!(text(&c, "#preview-count").await, "2");
     c.find(Locator::Css("#rule-reason")).await.unwrap().send_keys("corporate CDN").await.unwrap();
     c.find(Locator::Css("#rule-create")).await.unwrap().click().await.unwrap();
@@ -184,9 +184,13 @@ async fn analyst_workflow_in_chromium() {
     assert!(text(&c, "#uas").await.contains(common::XSS_UA));
     assert_no_injection(&c).await;
 
-    // Streams: this case has no packet data, and says so.
+    // Streams: the capture's flow, its payload shown as text, nothing runs.
     c.goto(&format!("{base}/streams")).await.unwrap();
-    assert_eq!(text(&c, "#no-packets").await, "No packet data in this case.");
+    assert!(text(&c, "#flows").await.contains(common::PCAP_CLIENT));
+    c.find(Locator::Css("a.flow")).await.unwrap().click().await.unwrap();
+    wait_url(&c, "/stream/").await;
+    assert!(text(&c, "main").await.contains("GET /<script>window.__pwned=6</script> HTTP/1.1"));
+    assert_no_injection(&c).await;
 
     // Hunt: run a query, see the table.
     c.goto(&format!("{base}/hunt")).await.unwrap();

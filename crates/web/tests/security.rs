@@ -184,7 +184,7 @@ async fn hunting_cannot_write() {
     assert!(!target.exists());
     let r = send(&app, post("/hunt", &cookie, &[("sql", "SELECT count(*) AS n FROM web_requests"), ("csrf", &csrf)], None)).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("<td>1176</td>"), "every row still there: {}", r.body);
+    assert!(r.body.contains("<td>1177</td>"), "every row still there (1176 logged, 1 from the capture): {}", r.body);
     // CSV export neutralises formulas and keeps hostile text as data.
     let r = send(&app, post("/hunt/csv", &cookie, &[("sql", "SELECT '=HYPERLINK(\"http://x\")' AS f, max(\"user\") AS u FROM web_requests WHERE client_ip = '10.0.0.5'"), ("csrf", &csrf)], None)).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -259,21 +259,22 @@ async fn findings_filters_and_allowlist_over_http() {
     assert!(r.body.contains("id=\"total\">3<"), "i = 0, 2, 4");
     // A destination rule covers the domain and its subdomains, for all hosts.
     let f = common::findings().into_iter().find(|f| f.title == "cdn one").unwrap();
-    let r = send(&app, get(&format!("/finding/{}/allow?kind=destination&value=cdn.example.net", f.id), Some(&cookie))).await;
+    let r = send(&app, get(&format!("/finding/{}/allow?kind=domain&value=cdn.example.net", f.id), Some(&cookie))).await;
     assert!(r.body.contains("id=\"preview-count\">2<"), "{}", r.body);
-    let form = [("kind", "destination"), ("value", "cdn.example.net"), ("reason", "corporate CDN"), ("from", f.id.as_str()), ("csrf", csrf.as_str())];
+    let form = [("kind", "domain"), ("value", "cdn.example.net"), ("reason", "corporate CDN"), ("from", f.id.as_str()), ("csrf", csrf.as_str())];
     assert_eq!(send(&app, post("/allow", &cookie, &form, None)).await.status, StatusCode::SEE_OTHER);
     let r = send(&app, get("/findings?status=suppressed", Some(&cookie))).await;
     assert!(r.body.contains("id=\"total\">2<"));
-    // Re-running analysis replaces findings; the verdicts (and so the suppression) stay.
+    // Re-running analysis replaces findings and applies the case's rules
+    // again (as `kensa analyze` does): the suppression stays.
     {
-        let case = app.case();
         let rows: Vec<_> = common::findings()
             .iter()
             .map(|f| (f.key.clone(), f.id.clone(), f.detector.clone(), "medium".to_string(), f.score, serde_json::to_string(f).unwrap()))
             .collect();
-        drop(case);
-        app.case.lock().unwrap().replace_findings(None, &rows).unwrap();
+        let mut case = app.case();
+        case.replace_findings(None, &rows).unwrap();
+        kensa_triage::reapply(&mut case).unwrap();
     }
     app.reload().unwrap();
     let r = send(&app, get("/findings?status=suppressed", Some(&cookie))).await;
@@ -281,7 +282,7 @@ async fn findings_filters_and_allowlist_over_http() {
     // Removing the rule restores the previous status.
     let rules = kensa_web::triage::rules(&app.case()).unwrap();
     assert_eq!(rules.len(), 1);
-    let r = send(&app, post(&format!("/allow/{}/delete", rules[0].id), &cookie, &[("csrf", &csrf)], None)).await;
+    let r = send(&app, post(&format!("/allow/{}/delete", rules[0].id.unwrap()), &cookie, &[("csrf", &csrf)], None)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = send(&app, get("/findings?status=suppressed", Some(&cookie))).await;
     assert!(r.body.contains("id=\"total\">0<"));
@@ -334,4 +335,36 @@ async fn language_switch_is_remembered() {
     assert!(r.body.contains("概要"));
     let r = send(&app, get("/", Some(&cookie))).await;
     assert!(r.body.contains("Overview"));
+}
+
+#[tokio::test]
+async fn streams_are_escaped_and_downloads_are_attachments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = common::app(tmp.path(), None);
+    let (cookie, _) = login(&app).await;
+    let flows = app.worker.table("SELECT flow_id, client_ip FROM flows", vec![]).await.unwrap();
+    assert_eq!(flows.rows.len(), 1);
+    assert_eq!(flows.s(0, 1), common::PCAP_CLIENT);
+    let id = flows.s(0, 0).to_string();
+    let r = send(&app, get(&format!("/streams?host={}", common::PCAP_CLIENT), Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(&format!("href=\"/stream/{id}\"")), "{}", r.body);
+    let r = send(&app, get(&format!("/stream/{id}"), Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_inert("/stream", &r.body);
+    assert!(r.body.contains("GET /&lt;script&gt;window.__pwned=6&lt;/script&gt; HTTP/1.1"), "{}", r.body);
+    assert!(r.body.contains("&lt;b&gt;bold payload&lt;/b&gt;"));
+    // Raw bytes and the pcap are attachments, never rendered as a page.
+    let r = send(&app, get(&format!("/stream/{id}/raw?dir=s2c"), Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get(header::CONTENT_TYPE).unwrap(), "application/octet-stream");
+    assert!(r.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().starts_with("attachment"));
+    assert!(r.body.starts_with("HTTP/1.1 200 OK") && r.body.ends_with("<b>bold payload</b>!"), "{}", r.body);
+    let r = send(&app, get(&format!("/stream/{id}/pcap"), Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().contains(".pcap"));
+    assert!(r.body.contains("bold payload"), "the flow's packets");
+    // An unknown flow is a 404, not an error page with internals.
+    let r = send(&app, get("/stream/0123456789abcdef", Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }

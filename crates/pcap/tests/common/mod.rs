@@ -6,7 +6,12 @@ use std::path::{Path, PathBuf};
 use kensa_pcap::{CaptureReader, Engine, EngineConfig, EngineOutput, EngineStats, ReaderStats};
 
 /// The shared pcap corpus, or `None` (with a note) when absent outside CI.
+/// `KENSA_CORPUS` (the corpus root) overrides the default location, for
+/// git worktrees that do not sit beside `shared/`.
 pub fn corpus() -> Option<PathBuf> {
+    if let Some(c) = std::env::var_os("KENSA_CORPUS") {
+        return Some(PathBuf::from(c).join("pcap"));
+    }
     let p = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/corpus/pcap"

@@ -83,15 +83,33 @@ pub fn findings() -> Vec<Finding> {
     v
 }
 
-/// Builds the case under `root/case` and returns its path.
+/// The packet host of the fixture (not in the proxy log).
+pub const PCAP_CLIENT: &str = "10.0.9.9";
+/// A request whose path and user agent would run script if shown raw.
+pub const PCAP_REQ: &[u8] = b"GET /<script>window.__pwned=6</script> HTTP/1.1\r\nHost: c2.example\r\nUser-Agent: <img src=x onerror=window.__pwned=7>\r\n\r\n";
+/// Its response.
+pub const PCAP_RESP: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 20\r\n\r\n<b>bold payload</b>!";
+
+/// A capture with one HTTP conversation from [`PCAP_CLIENT`].
+pub fn capture() -> Vec<u8> {
+    let mut p = kensa_synth::pcap::PcapBuilder::new();
+    p.conversation(1_772_400_000, [10, 0, 9, 9], 40000, [192, 0, 2, 66], 80, PCAP_REQ, PCAP_RESP);
+    p.bytes().to_vec()
+}
+
+/// Builds the case under `root/case` (the proxy log and the capture) and
+/// returns its path.
 pub fn build_case(root: &Path) -> PathBuf {
     let log = root.join("proxysg.log");
     std::fs::write(&log, proxysg_log()).unwrap();
+    let cap = root.join("exit.pcap");
+    std::fs::write(&cap, capture()).unwrap();
     let dir = root.join("case");
     let (mut case, _) = Case::open(&dir, true).unwrap();
     let run = case.begin_run("test").unwrap();
-    let out = kensa_ingest::ingest(&mut case, run, &[InputSpec::File(log)], &IngestOptions::default(), &NoProgress).unwrap();
-    assert_eq!(out[0].status, "done", "{out:?}");
+    let out = kensa_ingest::ingest(&mut case, run, &[InputSpec::File(log), InputSpec::File(cap)], &IngestOptions::default(), &NoProgress).unwrap();
+    assert!(out.iter().all(|o| o.status == "ingested"), "{out:?}");
+    assert_eq!(out.len(), 2, "{out:?}");
     let rows: Vec<_> = findings()
         .iter()
         .map(|f| (f.key.clone(), f.id.clone(), f.detector.clone(), format!("{:?}", f.severity).to_lowercase(), f.score, serde_json::to_string(f).unwrap()))

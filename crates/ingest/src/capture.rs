@@ -1,0 +1,1012 @@
+//! Packet captures (pcap/pcapng, plain, `.gz` or `.zst`) into a case.
+//!
+//! All capture files of one ingest call form a *group*: they are ordered by
+//! their first packet's time stamp (rotated captures such as
+//! `trace-00.pcap`, `trace-01.pcap`… in time order whatever their names) and
+//! read by one [`kensa_pcap::Engine`], so a flow that crosses a file
+//! boundary stays one flow. The group is committed all-or-nothing
+//! ([`Case::commit_capture_group`]).
+//!
+//! Written per group: the packet tables of [`kensa_store::packet`] (`flows`,
+//! `flow_packets`, `dns`, `tls`, `http`, `ssh`, `quic`) and derived
+//! `web_requests` rows, so every web detector also runs on packet data:
+//!
+//! * one row per HTTP/1.x transaction (`scheme` http, method, host, path,
+//!   status, user agent, referer, body sizes as `bytes_up`/`bytes_down`);
+//! * one row per TLS session (first handshake of a TCP flow) and per QUIC
+//!   connection: `host` = SNI (else the server address), `scheme` https,
+//!   `method` **null** (the method is encrypted; a proxy would log
+//!   `CONNECT`, but nothing on the wire says so), `url` `https://host[:port]/`,
+//!   `bytes_up`/`bytes_down` = the flow's payload bytes per direction,
+//!   `duration_ms` = the flow's duration, and the JA4 fingerprint in place
+//!   of a user agent as `user_agent = "ja4:<JA4> ja3:<JA3>"` (the web table
+//!   has no fingerprint column; rare-agent logic then works on the client
+//!   fingerprint for free, and the intel layer matches both against JA3/JA4
+//!   indicators such as abuse.ch SSLBL).
+//!
+//! `source_format` is `pcap`; `source_file`/`input_id` name the capture
+//! file holding the flow's first packet and `source_line` is that packet's
+//! 1-based number in the file.
+//!
+//! Mail (SMTP 25, submission 587, SMTPS 465, POP3 110, POP3S 995, IMAP 143,
+//! IMAPS 993, over TCP) is flagged `mail` in `flows`/`dns`/`tls`, summed per
+//! client/server in the manifest (`kensa info` lists it) and left out of
+//! `web_requests` unless [`IngestOptions::include_mail`].
+//!
+//! Decode problems (unsupported link type, truncated link/IP/transport
+//! headers, packets cut by the snaplen, a truncated last record, corrupt
+//! blocks) are counted per file by reason with samples (packet number and
+//! reason), like rejected log lines; no packet stops the run.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
+
+use kensa_model::WebRecord;
+use kensa_pcap::{CaptureReader, Engine, EngineConfig, EngineOutput, FlowRecord, Packet, ReaderConfig};
+use kensa_store::case::RejectSample;
+use kensa_store::group::{CaptureFile, MailRow};
+use kensa_store::packet::{self as pt, DnsRow, FlowPacketsRow, FlowRow, HttpRow, QuicRow, SshRow, TlsRow};
+use kensa_store::schema::{Provenance, RowExtras, WEB_REQUESTS, WebBatchBuilder};
+use kensa_store::writer::PartitionedWriter;
+use kensa_store::{Case, InputResult, StoreError};
+
+use crate::pipeline::{SAMPLES_PER_INPUT, SAMPLES_PER_REASON};
+use crate::source::{hashing, quick_hash};
+use crate::{IngestOptions, InputOutcome, ProgressSink};
+
+/// Rows buffered per table before they are written.
+const FLUSH_ROWS: usize = 16 * 1024;
+/// Packets between two drains of the engine's finished records.
+const DRAIN_EVERY: u64 = 64 * 1024;
+
+/// The mail protocol of a TCP server port, if it is one.
+pub fn mail_proto(proto: u8, server_port: u16) -> Option<&'static str> {
+    if proto != 6 {
+        return None;
+    }
+    Some(match server_port {
+        25 => "smtp",
+        587 => "submission",
+        465 => "smtps",
+        110 => "pop3",
+        995 => "pop3s",
+        143 => "imap",
+        993 => "imaps",
+        _ => return None,
+    })
+}
+
+/// A protocol guessed from the server port alone (flows whose payload said
+/// nothing), for the `app_method = port` column.
+fn port_guess(proto: u8, port: u16) -> Option<&'static str> {
+    if let Some(m) = mail_proto(proto, port) {
+        return Some(m);
+    }
+    Some(match (proto, port) {
+        (6, 80) | (6, 8080) => "http",
+        (6, 443) | (6, 8443) => "tls",
+        (17, 443) => "quic",
+        (_, 53) => "dns",
+        (6, 22) => "ssh",
+        (6, 445) | (6, 139) => "smb",
+        (6, 3389) => "rdp",
+        (6, 1080) => "socks",
+        (17, 1194) | (6, 1194) => "openvpn",
+        (17, 51820) => "wireguard",
+        (6, 9001) | (6, 9030) => "tor",
+        (17, 123) => "ntp",
+        _ => return None,
+    })
+}
+
+fn transport(proto: u8) -> String {
+    match proto {
+        6 => "tcp".into(),
+        17 => "udp".into(),
+        1 => "icmp".into(),
+        58 => "icmpv6".into(),
+        n => n.to_string(),
+    }
+}
+
+/// A serde unit-variant name (`"tls"`, `"end_of_capture"`…): keeps this
+/// module independent of which variants the engine grows.
+fn name_of<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
+}
+
+/// The stable text form of a flow id (16 hex digits), as stored in every
+/// packet table and accepted by `kensa stream`.
+pub fn flow_id_text(id: u64) -> String {
+    format!("{id:016x}")
+}
+
+fn tcp_state(f: &FlowRecord) -> Option<String> {
+    if f.proto != 6 {
+        return None;
+    }
+    let h = &f.history;
+    let has = |c: char| h.contains(c);
+    Some(
+        if has('R') || has('r') {
+            if has('D') || has('d') { "reset" } else if has('S') && !has('h') && !has('H') { "rejected" } else { "reset" }
+        } else if (has('F') || has('f')) && (has('D') || has('d') || has('h') || has('H')) {
+            "closed"
+        } else if has('S') && (has('h') || has('H')) {
+            "established"
+        } else if has('S') {
+            "attempt"
+        } else {
+            "partial"
+        }
+        .to_string(),
+    )
+}
+
+fn tls_version(v: u16) -> String {
+    match v {
+        0x0300 => "SSL 3.0".into(),
+        0x0301 => "TLS 1.0".into(),
+        0x0302 => "TLS 1.1".into(),
+        0x0303 => "TLS 1.2".into(),
+        0x0304 => "TLS 1.3".into(),
+        v if v & 0x0f0f == 0x0a0a => "GREASE".into(),
+        v => format!("0x{v:04x}"),
+    }
+}
+
+fn rcode_name(r: u8) -> &'static str {
+    match r {
+        0 => "NOERROR",
+        1 => "FORMERR",
+        2 => "SERVFAIL",
+        3 => "NXDOMAIN",
+        4 => "NOTIMP",
+        5 => "REFUSED",
+        _ => "OTHER",
+    }
+}
+
+fn qtype_name(t: u16) -> String {
+    match t {
+        1 => "A".into(),
+        2 => "NS".into(),
+        5 => "CNAME".into(),
+        6 => "SOA".into(),
+        10 => "NULL".into(),
+        12 => "PTR".into(),
+        15 => "MX".into(),
+        16 => "TXT".into(),
+        28 => "AAAA".into(),
+        33 => "SRV".into(),
+        35 => "NAPTR".into(),
+        43 => "DS".into(),
+        46 => "RRSIG".into(),
+        48 => "DNSKEY".into(),
+        64 => "SVCB".into(),
+        65 => "HTTPS".into(),
+        99 => "SPF".into(),
+        255 => "ANY".into(),
+        t => format!("TYPE{t}"),
+    }
+}
+
+/// Does a certificate name (CN or SAN, maybe a wildcard) cover `host`?
+fn name_covers(pattern: &str, host: &str) -> bool {
+    let p = pattern.trim_end_matches('.').to_ascii_lowercase();
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    if let Some(rest) = p.strip_prefix("*.") {
+        return h.split_once('.').is_some_and(|(_, tail)| tail == rest);
+    }
+    p == h
+}
+
+fn cn_of(dn: &str) -> Option<&str> {
+    dn.split([',', '/']).map(str::trim).find_map(|p| p.strip_prefix("CN="))
+}
+
+struct FileState {
+    display: String,
+    path: PathBuf,
+    input_id: i64,
+    size: u64,
+    quick: String,
+    packets: u64,
+    first_ts: Option<i64>,
+    last_ts: Option<i64>,
+    rejected: u64,
+    skipped: u64,
+    counts: BTreeMap<String, u64>,
+    samples: Vec<RejectSample>,
+    per_reason: BTreeMap<String, usize>,
+    link_types: BTreeSet<u32>,
+    stats: serde_json::Value,
+    content_hash: String,
+    format: String,
+    compression: &'static str,
+    message: Option<String>,
+    seconds: f64,
+}
+
+impl FileState {
+    fn reject(&mut self, n: u64, packet: u64, reason: &str, detail: String, text: String) {
+        if n == 0 {
+            return;
+        }
+        self.rejected += n;
+        *self.counts.entry(reason.to_string()).or_default() += n;
+        let k = self.per_reason.entry(reason.to_string()).or_default();
+        if *k < SAMPLES_PER_REASON && self.samples.len() < SAMPLES_PER_INPUT {
+            *k += 1;
+            self.samples.push(RejectSample { line: packet, reason: reason.to_string(), detail, text });
+        }
+    }
+}
+
+/// The engine's per-packet problem counters, by reject reason.
+fn problems(s: &kensa_pcap::EngineStats) -> [(&'static str, u64); 6] {
+    let d = &s.decode;
+    [
+        ("unsupported_link_type", d.unsupported_link_type),
+        ("link_truncated", d.link_truncated),
+        ("bad_ip", d.bad_ip),
+        ("bad_transport", d.bad_transport),
+        ("tunnel_too_deep", d.tunnel_too_deep),
+        ("snaplen_cut", d.snaplen_cut),
+    ]
+}
+
+fn detail_of(reason: &str) -> &'static str {
+    match reason {
+        "unsupported_link_type" => "link type not supported by the decoder; packet skipped",
+        "link_truncated" => "shorter than its link-layer header; packet skipped",
+        "bad_ip" => "IP header missing or malformed; packet skipped",
+        "bad_transport" => "TCP/UDP header cut or malformed; packet skipped",
+        "tunnel_too_deep" => "too many nested tunnels; packet skipped",
+        "snaplen_cut" => "packet cut by the capture snaplen; decoded as far as captured",
+        _ => "",
+    }
+}
+
+/// Writers and row buffers for every table of one group.
+struct Sink<'a> {
+    staging: PathBuf,
+    prefix: String,
+    writers: HashMap<&'static str, PartitionedWriter>,
+    flows: Vec<FlowRow>,
+    packets: Vec<FlowPacketsRow>,
+    dns: Vec<DnsRow>,
+    tls: Vec<TlsRow>,
+    http: Vec<HttpRow>,
+    ssh: Vec<SshRow>,
+    quic: Vec<QuicRow>,
+    web: WebBatchBuilder,
+    web_rows: u64,
+    first_packet: HashMap<(u32, u64), u64>,
+    files: Vec<(String, i64)>,
+    mail: BTreeMap<(String, String, String, u16), (u64, u64)>,
+    include_mail: bool,
+    opts: &'a IngestOptions,
+}
+
+impl Sink<'_> {
+    fn writer(&mut self, table: &'static str) -> &mut PartitionedWriter {
+        let (staging, prefix) = (&self.staging, &self.prefix);
+        self.writers.entry(table).or_insert_with(|| PartitionedWriter::new(staging, table, prefix))
+    }
+
+    fn flush(&mut self, all: bool) -> Result<(), StoreError> {
+        macro_rules! flush_rows {
+            ($buf:ident, $name:expr, $schema:expr) => {
+                if !self.$buf.is_empty() && (all || self.$buf.len() >= FLUSH_ROWS) {
+                    let b = pt::to_batch(&$schema, &self.$buf)?;
+                    self.$buf.clear();
+                    self.writer($name).write(&b)?;
+                }
+            };
+        }
+        flush_rows!(flows, pt::FLOWS, pt::FLOWS_SCHEMA);
+        flush_rows!(dns, pt::DNS, pt::DNS_SCHEMA);
+        flush_rows!(tls, pt::TLS, pt::TLS_SCHEMA);
+        flush_rows!(http, pt::HTTP, pt::HTTP_SCHEMA);
+        flush_rows!(ssh, pt::SSH, pt::SSH_SCHEMA);
+        flush_rows!(quic, pt::QUIC, pt::QUIC_SCHEMA);
+        if !self.packets.is_empty() && (all || self.packets.len() >= FLUSH_ROWS) {
+            let b = pt::flow_packets_batch(&self.packets)?;
+            self.packets.clear();
+            self.writer(pt::FLOW_PACKETS).write(&b)?;
+        }
+        if !self.web.is_empty() && (all || self.web.len() >= FLUSH_ROWS) {
+            let b = self.web.finish();
+            self.writer(WEB_REQUESTS).write(&b)?;
+        }
+        Ok(())
+    }
+
+    fn push_web(&mut self, rec: &WebRecord<'_>, file_idx: usize, line: u64) {
+        let f = &self.files[file_idx];
+        let prov = Provenance { format: "pcap", file: &f.0, input_id: f.1 };
+        let web = &mut self.web;
+        match &self.opts.enricher {
+            Some(e) => e.enrich(rec, &mut |x: &RowExtras<'_>| web.append(rec, line, &prov, x)),
+            None => web.append(rec, line, &prov, &RowExtras::default()),
+        }
+        self.web_rows += 1;
+    }
+
+    /// Turns one drained engine output into rows.
+    fn take(&mut self, out: EngineOutput, flows_per_file: &mut [u64]) -> Result<(), StoreError> {
+        struct Meta {
+            ci: String,
+            cp: i32,
+            si: String,
+            sp: i32,
+            proto: u8,
+            file_idx: usize,
+            line: u64,
+            mail: bool,
+            first_ms: i64,
+            dur_ms: i64,
+            up: u64,
+            down: u64,
+        }
+        let mut meta: HashMap<u64, Meta> = HashMap::with_capacity(out.flows.len());
+        let mut names: HashMap<u64, String> = HashMap::new();
+        for t in &out.tls {
+            if let Some(s) = &t.sni {
+                names.entry(t.flow_id).or_insert_with(|| s.clone());
+            }
+        }
+        for h in &out.http {
+            if let Some(s) = &h.host {
+                names.entry(h.flow_id).or_insert_with(|| s.clone());
+            }
+        }
+        for f in &out.flows {
+            let refs = f.packet_refs.decode();
+            let (fi, fo) = refs.first().copied().unwrap_or((0, 0));
+            let file_idx = (fi as usize).min(self.files.len().saturating_sub(1));
+            let line = self.first_packet.remove(&(fi, fo));
+            // Map group-wide file indices to this flow's own list of inputs.
+            let mut inputs: Vec<i64> = Vec::new();
+            let mut local: Vec<(u32, u64)> = Vec::with_capacity(refs.len());
+            for (gf, off) in &refs {
+                let id = self.files.get(*gf as usize).map_or(-1, |s| s.1);
+                let li = match inputs.iter().position(|x| *x == id) {
+                    Some(i) => i,
+                    None => {
+                        inputs.push(id);
+                        inputs.len() - 1
+                    }
+                };
+                local.push((li as u32, *off));
+            }
+            let (file_display, file_input) = self.files[file_idx].clone();
+            flows_per_file[file_idx] += 1;
+            let id = flow_id_text(f.flow_id);
+            let ts = f.first_ts_ns.div_euclid(1_000_000);
+            let mailp = mail_proto(f.proto, f.server_port);
+            let app = name_of(&f.app_proto);
+            let (app_proto, app_method) = if app != "unknown" {
+                (Some(app), Some("content".to_string()))
+            } else {
+                match port_guess(f.proto, f.server_port) {
+                    Some(g) => (Some(g.to_string()), Some("port".to_string())),
+                    None => (None, None),
+                }
+            };
+            let mut risks: Vec<String> = f.port_mismatch.iter().map(|s| s.to_string()).collect();
+            if f.snaplen_cut > 0 {
+                risks.push("snaplen_cut".into());
+            }
+            let (ci, si) = (f.client_ip.to_string(), f.server_ip.to_string());
+            if let Some(m) = mailp {
+                let e = self.mail.entry((m.to_string(), ci.clone(), si.clone(), f.server_port)).or_default();
+                e.0 += 1;
+                e.1 += f.bytes_c2s + f.bytes_s2c;
+            }
+            self.packets.push(FlowPacketsRow {
+                ts,
+                flow_id: id.clone(),
+                capture_inputs: inputs.clone(),
+                packets: i64::from(f.packet_refs.count),
+                packets_not_indexed: i64::from(f.packet_refs.truncated),
+                refs: pt::encode_refs(&local),
+            });
+            let dur_ms = (f.last_ts_ns - f.first_ts_ns).max(0) / 1_000_000;
+            self.flows.push(FlowRow {
+                ts,
+                last_ts: f.last_ts_ns.div_euclid(1_000_000),
+                duration_ms: dur_ms,
+                flow_id: id,
+                transport: transport(f.proto),
+                client_ip: ci.clone(),
+                client_port: i32::from(f.client_port),
+                server_ip: si.clone(),
+                server_port: i32::from(f.server_port),
+                pkts_c2s: clamp(f.pkts_c2s),
+                bytes_c2s: clamp(f.bytes_c2s),
+                payload_c2s: clamp(f.payload_c2s),
+                pkts_s2c: clamp(f.pkts_s2c),
+                bytes_s2c: clamp(f.bytes_s2c),
+                payload_s2c: clamp(f.payload_s2c),
+                tcp_state: tcp_state(f),
+                history: f.history.clone(),
+                end_reason: name_of(&f.end_reason),
+                orientation: name_of(&f.orientation),
+                app_proto,
+                app_method,
+                server_name: names.get(&f.flow_id).cloned(),
+                risks,
+                mail: mailp.is_some(),
+                mail_proto: mailp.map(str::to_string),
+                snaplen_cut: i64::from(f.snaplen_cut),
+                reassembly_gaps: i64::from(f.reassembly_gaps),
+                tunnel_depth: i32::from(f.tunnel_depth),
+                input_id: file_input,
+                capture_inputs: inputs,
+                source_file: file_display,
+                first_packet: line.map(|l| l as i64),
+            });
+            meta.insert(
+                f.flow_id,
+                Meta {
+                    ci,
+                    cp: i32::from(f.client_port),
+                    si,
+                    sp: i32::from(f.server_port),
+                    proto: f.proto,
+                    file_idx,
+                    line: line.unwrap_or(0),
+                    mail: mailp.is_some(),
+                    first_ms: ts,
+                    dur_ms,
+                    up: f.payload_c2s,
+                    down: f.payload_s2c,
+                },
+            );
+        }
+        let unknown = Meta { ci: String::new(), cp: 0, si: String::new(), sp: 0, proto: 0, file_idx: 0, line: 0, mail: false, first_ms: 0, dur_ms: 0, up: 0, down: 0 };
+        let input_of = |m: &Meta, files: &[(String, i64)]| files.get(m.file_idx).map_or(0, |f| f.1);
+        for d in out.dns {
+            let m = meta.get(&d.flow_id).unwrap_or(&unknown);
+            self.dns.push(DnsRow {
+                ts: d.ts_ns.div_euclid(1_000_000),
+                flow_id: flow_id_text(d.flow_id),
+                transport: transport(m.proto),
+                client_ip: m.ci.clone(),
+                client_port: m.cp,
+                server_ip: m.si.clone(),
+                server_port: m.sp,
+                from_client: d.from_client,
+                trans_id: i32::from(d.id),
+                is_response: d.is_response,
+                opcode: i32::from(d.opcode),
+                rcode: i32::from(d.rcode),
+                rcode_name: rcode_name(d.rcode).into(),
+                truncated: d.truncated,
+                qtype_name: d.qtype.map(qtype_name),
+                qtype: d.qtype.map(i32::from),
+                query: d.query,
+                answer_types: d.answers.iter().map(|a| i32::from(a.0)).collect(),
+                ttls: d.answers.iter().map(|a| i64::from(a.1)).collect(),
+                answers: d.answers.into_iter().map(|a| a.2).collect(),
+                size: d.size as i64,
+                mail: m.mail,
+                input_id: input_of(m, &self.files),
+            });
+        }
+        for t in out.tls {
+            let m = meta.get(&t.flow_id).unwrap_or(&unknown);
+            let input_id = input_of(m, &self.files);
+            let quic = t.ja4.starts_with('q');
+            let versions: Vec<String> = t.client_supported_versions.iter().map(|v| tls_version(*v)).collect();
+            if quic {
+                self.quic.push(QuicRow {
+                    ts: t.ts_ns.div_euclid(1_000_000),
+                    flow_id: flow_id_text(t.flow_id),
+                    client_ip: m.ci.clone(),
+                    client_port: m.cp,
+                    server_ip: m.si.clone(),
+                    server_port: m.sp,
+                    sni: t.sni.clone(),
+                    alpn_offered: t.alpn_offered.clone(),
+                    client_versions: versions,
+                    ja4: t.ja4.clone(),
+                    ja4_r: t.ja4_r.clone(),
+                    ja3: t.ja3.clone(),
+                    input_id,
+                });
+            } else {
+                let leaf = t.certificates.first();
+                let mismatch = match (&t.sni, leaf) {
+                    (Some(sni), Some(c)) if !c.parse_error => {
+                        let mut names: Vec<&str> = c.san.iter().map(String::as_str).collect();
+                        if let Some(cn) = c.subject.as_deref().and_then(cn_of) {
+                            names.push(cn);
+                        }
+                        Some(!names.iter().any(|n| name_covers(n, sni)))
+                    }
+                    _ => None,
+                };
+                self.tls.push(TlsRow {
+                    ts: t.ts_ns.div_euclid(1_000_000),
+                    flow_id: flow_id_text(t.flow_id),
+                    client_ip: m.ci.clone(),
+                    client_port: m.cp,
+                    server_ip: m.si.clone(),
+                    server_port: m.sp,
+                    handshake: t.handshake as i32,
+                    version: t.server_version.map(tls_version),
+                    client_version: tls_version(t.client_version),
+                    client_versions: versions,
+                    sni: t.sni.clone(),
+                    alpn_offered: t.alpn_offered.clone(),
+                    alpn: t.alpn_selected.clone(),
+                    cipher: t.cipher.map(|c| format!("0x{c:04x}")),
+                    ja3: t.ja3.clone(),
+                    ja3s: t.ja3s.clone(),
+                    ja4: t.ja4.clone(),
+                    ja4_r: t.ja4_r.clone(),
+                    cert_subject: leaf.and_then(|c| c.subject.clone()),
+                    cert_issuer: leaf.and_then(|c| c.issuer.clone()),
+                    cert_serial: leaf.and_then(|c| c.serial.clone()),
+                    cert_not_before: leaf.and_then(|c| c.not_before).map(|s| s.saturating_mul(1000)),
+                    cert_not_after: leaf.and_then(|c| c.not_after).map(|s| s.saturating_mul(1000)),
+                    cert_sans: leaf.map(|c| c.san.clone()).unwrap_or_default(),
+                    cert_sha1: leaf.map(|c| c.sha1.clone()),
+                    cert_sha256: leaf.map(|c| c.sha256.clone()),
+                    cert_chain_len: t.certificates.len() as i32,
+                    self_signed: leaf.map(|c| c.self_signed),
+                    sni_cert_mismatch: mismatch,
+                    mail: m.mail,
+                    input_id,
+                });
+            }
+            if t.handshake == 1 && (!m.mail || self.include_mail) && !m.si.is_empty() {
+                let host = t.sni.clone().unwrap_or_else(|| m.si.clone());
+                let port = u16::try_from(m.sp).unwrap_or(0);
+                let url = if port == 443 { format!("https://{host}/") } else { format!("https://{host}:{port}/") };
+                let rec = WebRecord {
+                    ts_ms: m.first_ms,
+                    duration_ms: Some(m.dur_ms),
+                    client_ip: Some(m.ci.as_str().into()),
+                    client_port: u16::try_from(m.cp).ok(),
+                    scheme: Some("https".into()),
+                    host: Some(host.into()),
+                    port: Some(port),
+                    path: Some("/".into()),
+                    url: Some(url.into()),
+                    server_ip: Some(m.si.as_str().into()),
+                    sni: t.sni.as_deref().map(Into::into),
+                    bytes_up: Some(m.up),
+                    bytes_down: Some(m.down),
+                    user_agent: Some(format!("ja4:{} ja3:{}", t.ja4, t.ja3).into()),
+                    ..Default::default()
+                };
+                let (fi, line) = (m.file_idx, m.line);
+                self.push_web(&rec, fi, line);
+            }
+        }
+        for h in out.http {
+            let m = meta.get(&h.flow_id).unwrap_or(&unknown);
+            let input_id = input_of(m, &self.files);
+            let version = match h.version {
+                0 => "HTTP/1.0".to_string(),
+                1 => "HTTP/1.1".to_string(),
+                v => format!("HTTP/1.{v}"),
+            };
+            if (!m.mail || self.include_mail) && !m.si.is_empty() {
+                let port = u16::try_from(m.sp).unwrap_or(0);
+                let absolute = h.uri.contains("://");
+                let host = h.host.clone().unwrap_or_else(|| m.si.clone());
+                let url = if absolute {
+                    h.uri.clone()
+                } else if port == 80 {
+                    format!("http://{host}{}", h.uri)
+                } else {
+                    format!("http://{host}:{port}{}", h.uri)
+                };
+                let parts = kensa_model::split_url(&url);
+                let rec = WebRecord {
+                    ts_ms: h.ts_ns.div_euclid(1_000_000),
+                    client_ip: Some(m.ci.as_str().into()),
+                    client_port: u16::try_from(m.cp).ok(),
+                    method: Some(h.method.as_str().into()),
+                    scheme: Some(parts.scheme.unwrap_or("http").to_string().into()),
+                    host: Some(parts.host.unwrap_or(&host).to_ascii_lowercase().into()),
+                    port: parts.port.or(Some(port)),
+                    path: parts.path.map(|p| p.to_string().into()),
+                    query: parts.query.map(|q| q.to_string().into()),
+                    url: Some(url.as_str().to_string().into()),
+                    status: h.status,
+                    server_ip: Some(m.si.as_str().into()),
+                    bytes_up: h.request_body_len,
+                    bytes_down: h.response_body_len,
+                    content_type: h.response_content_type.as_deref().map(Into::into),
+                    referer: h.referer.as_deref().map(Into::into),
+                    user_agent: h.user_agent.as_deref().map(Into::into),
+                    ..Default::default()
+                };
+                let (fi, line) = (m.file_idx, m.line);
+                self.push_web(&rec, fi, line);
+            }
+            self.http.push(HttpRow {
+                ts: h.ts_ns.div_euclid(1_000_000),
+                flow_id: flow_id_text(h.flow_id),
+                client_ip: m.ci.clone(),
+                client_port: m.cp,
+                server_ip: m.si.clone(),
+                server_port: m.sp,
+                method: h.method,
+                host: h.host,
+                uri: h.uri,
+                version,
+                user_agent: h.user_agent,
+                referer: h.referer,
+                request_content_type: h.request_content_type,
+                request_body_len: h.request_body_len.map(clamp),
+                status: h.status.map(i32::from),
+                response_content_type: h.response_content_type,
+                server: h.server,
+                location: h.location,
+                response_body_len: h.response_body_len.map(clamp),
+                input_id,
+            });
+        }
+        for s in out.ssh {
+            let m = meta.get(&s.flow_id).unwrap_or(&unknown);
+            self.ssh.push(SshRow {
+                ts: m.first_ms,
+                flow_id: flow_id_text(s.flow_id),
+                client_ip: m.ci.clone(),
+                client_port: m.cp,
+                server_ip: m.si.clone(),
+                server_port: m.sp,
+                client_banner: s.client_banner,
+                server_banner: s.server_banner,
+                hassh: s.hassh,
+                hassh_server: s.hassh_server,
+                hassh_string: s.hassh_string,
+                hassh_server_string: s.hassh_server_string,
+                input_id: input_of(m, &self.files),
+            });
+        }
+        self.flush(false)
+    }
+}
+
+fn clamp(v: u64) -> i64 {
+    v.min(i64::MAX as u64) as i64
+}
+
+struct Candidate {
+    path: PathBuf,
+    display: String,
+    quick: String,
+    size: u64,
+    first_ts: Option<i64>,
+}
+
+/// Ingests the capture files `paths` as one group (see the module docs).
+pub(crate) fn ingest_captures(
+    case: &mut Case,
+    run_id: i64,
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    sink: &dyn ProgressSink,
+    out: &mut Vec<InputOutcome>,
+) -> Result<(), StoreError> {
+    let t0 = Instant::now();
+    let mut cands: Vec<Candidate> = Vec::new();
+    let mut seen_quick = BTreeSet::new();
+    for p in paths {
+        let display = p.display().to_string();
+        let (quick, size) = match quick_hash(p) {
+            Ok(x) => x,
+            Err(e) => {
+                let mut o = InputOutcome::new(display);
+                o.message = Some(format!("cannot read: {e}"));
+                sink.finished(&o);
+                out.push(o);
+                continue;
+            }
+        };
+        if let Some(id) = case.done_by_quick_hash(&quick)? {
+            let mut o = InputOutcome::new(display);
+            o.status = "already_ingested";
+            o.input_id = Some(id);
+            o.format = Some("pcap".into());
+            o.message = Some(format!("same content as input {id}, already in the case"));
+            sink.finished(&o);
+            out.push(o);
+            continue;
+        }
+        if !seen_quick.insert(quick.clone()) {
+            let mut o = InputOutcome::new(display);
+            o.status = "duplicate";
+            o.message = Some("same content as another capture of this ingest".into());
+            sink.finished(&o);
+            out.push(o);
+            continue;
+        }
+        // The first packet's time orders rotated captures.
+        let first_ts = match CaptureReader::open(p) {
+            Ok(mut r) => match r.next_packet() {
+                Ok(Some(pk)) => Some(pk.ts_ns),
+                _ => None,
+            },
+            Err(e) => {
+                let mut o = InputOutcome::new(display);
+                o.format = Some("pcap".into());
+                o.message = Some(format!("unreadable capture: {e}"));
+                sink.finished(&o);
+                out.push(o);
+                continue;
+            }
+        };
+        cands.push(Candidate { path: p.clone(), display, quick, size, first_ts });
+    }
+    if cands.is_empty() {
+        return Ok(());
+    }
+    cands.sort_by(|a, b| (a.first_ts.is_none(), a.first_ts, &a.path).cmp(&(b.first_ts.is_none(), b.first_ts, &b.path)));
+    let token = format!("cap-{}-{}", std::process::id(), crate::chrono_like_now());
+    let staging = case.new_staging_dir(&token)?;
+    let mut files: Vec<FileState> = Vec::with_capacity(cands.len());
+    for c in &cands {
+        let id = case.begin_input(run_id, &c.display, Some(c.size), &c.quick, &staging)?;
+        let abs = std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone());
+        files.push(FileState {
+            display: c.display.clone(),
+            path: abs,
+            input_id: id,
+            size: c.size,
+            quick: c.quick.clone(),
+            packets: 0,
+            first_ts: None,
+            last_ts: None,
+            rejected: 0,
+            skipped: 0,
+            counts: BTreeMap::new(),
+            samples: Vec::new(),
+            per_reason: BTreeMap::new(),
+            link_types: BTreeSet::new(),
+            stats: serde_json::Value::Null,
+            content_hash: String::new(),
+            format: "pcap".into(),
+            compression: "none",
+            message: None,
+            seconds: 0.0,
+        });
+    }
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut flows_per_file = vec![0u64; files.len()];
+    let mut rows = Sink {
+        staging: staging.clone(),
+        prefix: format!("cap-{}", files[0].input_id),
+        writers: HashMap::new(),
+        flows: Vec::new(),
+        packets: Vec::new(),
+        dns: Vec::new(),
+        tls: Vec::new(),
+        http: Vec::new(),
+        ssh: Vec::new(),
+        quic: Vec::new(),
+        web: WebBatchBuilder::with_capacity(1024),
+        web_rows: 0,
+        first_packet: HashMap::new(),
+        files: files.iter().map(|f| (f.display.clone(), f.input_id)).collect(),
+        mail: BTreeMap::new(),
+        include_mail: opts.include_mail,
+        opts,
+    };
+    for idx in 0..files.len() {
+        let tf = Instant::now();
+        engine.set_file_index(idx as u32);
+        let counter = Arc::new(AtomicU64::new(0));
+        sink.started(&files[idx].display, Some(files[idx].size), counter.clone());
+        let f = match std::fs::File::open(&files[idx].path) {
+            Ok(f) => f,
+            Err(e) => {
+                files[idx].message = Some(format!("cannot open: {e}"));
+                continue;
+            }
+        };
+        let (hashed, slot) = hashing(f, counter);
+        let mut reader = match CaptureReader::with_config(hashed, &files[idx].path, ReaderConfig::default()) {
+            Ok(r) => r,
+            Err(e) => {
+                files[idx].message = Some(format!("unreadable capture: {e}"));
+                continue;
+            }
+        };
+        let fs = &mut files[idx];
+        fs.format = match reader.format() {
+            kensa_pcap::CaptureFormat::PcapNg => "pcapng".into(),
+            _ => "pcap".into(),
+        };
+        fs.compression = match reader.compression() {
+            kensa_pcap::Compression::Gzip => "gzip",
+            kensa_pcap::Compression::Zstd => "zstd",
+            _ => "none",
+        };
+        let mut not_ip_before = engine.stats().decode.not_ip;
+        loop {
+            let p: Packet<'_> = match reader.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(e) => {
+                    fs.message = Some(format!("capture ended early after packet {}: {e}", fs.packets));
+                    break;
+                }
+            };
+            fs.packets += 1;
+            let n = fs.packets;
+            let ms = p.ts_ns.div_euclid(1_000_000);
+            fs.first_ts = Some(fs.first_ts.map_or(ms, |t| t.min(ms)));
+            fs.last_ts = Some(fs.last_ts.map_or(ms, |t| t.max(ms)));
+            fs.link_types.insert(p.link_type);
+            let before = problems(engine.stats());
+            let created = engine.stats().flows_created;
+            engine.process(&p);
+            let st = engine.stats();
+            if st.flows_created > created {
+                rows.first_packet.insert((idx as u32, p.file_offset), n);
+            }
+            let after = problems(st);
+            for (b, a) in before.iter().zip(after.iter()) {
+                if a.1 > b.1 {
+                    let text = format!(
+                        "offset {} caplen {} origlen {} link type {}",
+                        p.file_offset, p.caplen, p.origlen, p.link_type
+                    );
+                    fs.reject(a.1 - b.1, n, a.0, format!("packet {n}: {}", detail_of(a.0)), text);
+                }
+            }
+            if st.decode.not_ip > not_ip_before {
+                fs.skipped += st.decode.not_ip - not_ip_before;
+                not_ip_before = st.decode.not_ip;
+            }
+            if n % DRAIN_EVERY == 0 {
+                // Rows of finished flows go out now: memory stays bounded by
+                // the live flows, not by the capture.
+                rows.take(engine.drain_output(), &mut flows_per_file)?;
+            }
+        }
+        let rs = reader.stats().clone();
+        let next = fs.packets + 1;
+        for (reason, n, detail) in [
+            ("truncated_tail", rs.truncated_tail, "the capture ends in the middle of a packet record (file cut short)"),
+            ("malformed_block", rs.malformed_blocks, "a malformed pcapng block was skipped"),
+            ("corrupt_stop", rs.corrupt_stop, "reading stopped at a corrupt record header (absurd length)"),
+            ("caplen_over_origlen", rs.caplen_over_origlen, "record caplen exceeds origlen (kept)"),
+            ("unknown_interface", rs.unknown_interface, "packet names an interface the file never described; skipped"),
+        ] {
+            fs.reject(n, next, reason, format!("after packet {}: {detail}", next - 1), String::new());
+        }
+        fs.stats = serde_json::json!({ "reader": rs });
+        drop(reader);
+        fs.content_hash = slot.lock().ok().and_then(|s| s.clone()).unwrap_or_default();
+        fs.seconds = tf.elapsed().as_secs_f64();
+    }
+    rows.take(engine.finish(), &mut flows_per_file)?;
+    let engine_stats = engine.stats().clone();
+    rows.flush(true)?;
+    let mut parts = Vec::new();
+    for (_, w) in rows.writers.drain() {
+        parts.extend(w.finish()?);
+    }
+    let web_rows = rows.web_rows;
+    let mail: Vec<MailRow> = rows
+        .mail
+        .iter()
+        .map(|((p, c, sv, port), (n, b))| MailRow { mail_proto: p.clone(), client_ip: c.clone(), server_ip: sv.clone(), server_port: *port, flows: *n, bytes: *b })
+        .collect();
+    drop(rows);
+    let mut commit: Vec<CaptureFile> = Vec::with_capacity(files.len());
+    for (i, fs) in files.iter().enumerate() {
+        let res = InputResult {
+            content_hash: if fs.content_hash.is_empty() { format!("unread-{}", fs.quick) } else { fs.content_hash.clone() },
+            format: Some(fs.format.clone()),
+            sniff_confidence: Some(100),
+            rows: flows_per_file[i],
+            rejected: fs.rejected,
+            first_ts: fs.first_ts,
+            last_ts: fs.last_ts,
+            reject_counts: fs.counts.clone(),
+            reject_samples: fs.samples.clone(),
+            parts: if i == 0 { parts.clone() } else { Vec::new() },
+        };
+        let link_types: Vec<String> = fs.link_types.iter().map(|l| l.to_string()).collect();
+        commit.push(CaptureFile {
+            input_id: fs.input_id,
+            path: fs.path.display().to_string(),
+            packets: fs.packets,
+            link_types: link_types.join(","),
+            stats: fs.stats.to_string(),
+            result: res,
+        });
+    }
+    case.commit_capture_group(&commit, &mail)?;
+    for (i, fs) in files.iter().enumerate() {
+        if let Some(m) = &fs.message {
+            case.db().execute("UPDATE inputs SET error=?2 WHERE id=?1", (fs.input_id, m.as_str()))?;
+        }
+        let mut o = InputOutcome::new(fs.display.clone());
+        o.status = if fs.packets == 0 { "empty" } else { "ingested" };
+        o.input_id = Some(fs.input_id);
+        o.format = Some(fs.format.clone());
+        o.sniffed = true;
+        o.confidence = Some(100);
+        o.compression = fs.compression;
+        o.bytes = fs.size;
+        o.rows = flows_per_file[i];
+        o.rejected = fs.rejected;
+        o.skipped = fs.skipped;
+        o.reject_counts = fs.counts.clone();
+        o.message = fs.message.clone();
+        o.seconds = fs.seconds;
+        o.packets = Some(fs.packets);
+        if i == 0 {
+            o.capture_group = Some(CaptureGroupSummary {
+                files: files.len(),
+                packets: engine_stats.packets,
+                flows: flows_per_file.iter().sum(),
+                web_rows,
+                mail_flows: mail.iter().map(|m| m.flows).sum(),
+                mail: mail.clone(),
+                include_mail: opts.include_mail,
+                engine: serde_json::to_value(&engine_stats).unwrap_or_default(),
+                seconds: t0.elapsed().as_secs_f64(),
+            });
+        }
+        sink.finished(&o);
+        out.push(o);
+    }
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(())
+}
+
+/// What one group of captures produced (on the first file's outcome).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaptureGroupSummary {
+    /// Capture files read as one group.
+    pub files: usize,
+    /// Packets read.
+    pub packets: u64,
+    /// Flow records written.
+    pub flows: u64,
+    /// `web_requests` rows derived from HTTP/TLS/QUIC.
+    pub web_rows: u64,
+    /// Mail flows (listed in `mail`, kept out of `web_requests` and analysis).
+    pub mail_flows: u64,
+    /// Mail traffic by protocol, client and server.
+    pub mail: Vec<MailRow>,
+    /// Mail was included in `web_requests` (`--include-mail`).
+    pub include_mail: bool,
+    /// The flow engine's counters.
+    pub engine: serde_json::Value,
+    /// Seconds for the whole group.
+    pub seconds: f64,
+}
+
+/// Whether `path` is a capture file: its (decompressed) first bytes are a
+/// pcap or pcapng magic. Unreadable files are not captures (the log path
+/// reports them).
+pub fn is_capture_file(path: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(path) else { return false };
+    use std::io::BufRead as _;
+    let Ok((mut rd, _)) = crate::source::decompress(f) else { return false };
+    match rd.fill_buf() {
+        Ok(h) => crate::source::is_pcap(h),
+        Err(_) => false,
+    }
+}
