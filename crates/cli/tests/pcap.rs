@@ -38,7 +38,7 @@ fn synthetic_capture_tables_web_rows_stream_extract_and_mail() {
     assert_eq!(o["capture_group"]["mail"][0]["mail_proto"], "smtp");
 
     let flows = sql_csv(&case, "SELECT server_port, transport, tcp_state, app_proto, app_method, mail, pkts_c2s, pkts_s2c, first_packet FROM flows ORDER BY server_port");
-    assert_eq!(flows.lines().nth(1).unwrap(), "25,tcp,closed,smtp,port,true,4,3,8");
+    assert_eq!(flows.lines().nth(1).unwrap(), "25,tcp,closed,smtp,content,true,4,3,8");
     assert_eq!(flows.lines().nth(2).unwrap(), "80,tcp,closed,http,content,false,4,3,1");
     let http = sql_csv(&case, "SELECT method, host, uri, status, user_agent FROM http");
     assert_eq!(http.lines().nth(1).unwrap(), "GET,www.example.com,/index.html?a=1,200,curl/8.0");

@@ -72,7 +72,9 @@ fn real_findings_validate() {
 #[test]
 fn schema_rejects_broken_findings() {
     let t = table();
-    let f = DETECTORS[0].run(&t, &Context::default());
+    // The first detector that finds something in the fixture (intel, first
+    // in the list, finds nothing without feeds).
+    let f = DETECTORS.iter().map(|d| d.run(&t, &Context::default())).find(|f| !f.is_empty()).expect("a finding to mutate");
     let good = serde_json::to_value(FindingsDoc { findings: f }).unwrap();
     let v = validator();
     assert!(errors(&v, &good).is_empty());

@@ -329,6 +329,25 @@ pub struct Catalog {
     services: Vec<Service>,
     by_id: HashMap<String, usize>,
     index: Index,
+    generic_upload: UploadRule,
+}
+
+/// The rule used for a catalogued, non-shared service when none of its own
+/// rules match: a POST/PUT/PATCH whose path has a segment (after `/`, `@`
+/// or `.`) starting with
+/// `upload` or `attach` (`/upload`, `/api/v2/uploads/…`, `/…/attachments/…`,
+/// `@.upload`). Services whose web client names its send/upload requests
+/// otherwise need their own rules; this one keeps unknown or re-designed
+/// clients from hiding every upload when the log has no byte counts.
+fn generic_upload_rule() -> UploadRule {
+    UploadRule {
+        id: "generic/upload-path".into(),
+        methods: vec!["POST".into(), "PUT".into(), "PATCH".into()],
+        service: None,
+        hosts: Vec::new(),
+        path: Regex::new(r"^/(?:[^?#]*[/@.])?(?i:upload|attach)").expect("static regex"),
+        query: None,
+    }
 }
 
 /// What a host lookup found.
@@ -433,6 +452,7 @@ impl Catalog {
             services,
             by_id,
             index,
+            generic_upload: generic_upload_rule(),
         })
     }
 
@@ -469,9 +489,11 @@ impl Catalog {
         Some(HostMatch { service, tenant })
     }
 
-    /// The first upload rule of `service` that the request matches.
+    /// The first upload rule of `service` that the request matches; else,
+    /// for a service that is not a shared API host, the generic rule
+    /// (`generic/upload-path`, see [`generic_upload_rule`]).
     pub fn upload_rule<'c>(
-        &self,
+        &'c self,
         service: &'c Service,
         method: Option<&str>,
         host: &str,
@@ -482,6 +504,10 @@ impl Catalog {
             .uploads
             .iter()
             .find(|r| r.matches(method, host, path, query))
+            .or_else(|| {
+                (!service.shared && self.generic_upload.matches(method, host, path, query))
+                    .then_some(&self.generic_upload)
+            })
     }
 }
 

@@ -425,7 +425,12 @@ impl Enricher {
                 service = Some(m.service);
                 tenant = m.tenant.map(|t| sub_cow(n, t));
                 status = Some(self.policy.status(m.service, m.tenant));
-                if !m.service.uploads.is_empty() {
+                // Every service: its own rules, else the generic one
+                // (`Catalog::upload_rule`). Only upload-like methods can match.
+                if rec.method.as_deref().is_some_and(|m| {
+                    ["POST", "PUT", "PATCH"].iter().any(|x| x.eq_ignore_ascii_case(m.trim()))
+                }) || !m.service.uploads.is_empty()
+                {
                     let split;
                     let (path, query) = match (&rec.path, &rec.url) {
                         (Some(p), _) => (Some(p.as_ref()), rec.query.as_deref()),

@@ -384,6 +384,14 @@ const FIRES: &[(&str, &str, &str, &str, &str)] = &[
         "dropbox",
         "dropbox/files-upload",
     ),
+    // No rule of its own: the generic upload/attach path rule.
+    (
+        "POST",
+        "mail.yahoo.co.jp",
+        "/ws/v3/mailboxes/@.id==a1B2/attachments/@.upload",
+        "yahoo-japan-mail",
+        "generic/upload-path",
+    ),
 ];
 
 #[test]
@@ -408,6 +416,8 @@ fn rules_fire_on_documented_endpoints() {
 
 /// Ordinary traffic to the same services: no rule may fire.
 const QUIET: &[(&str, &str, &str)] = &[
+    ("GET", "mail.yahoo.co.jp", "/ws/v3/mailboxes/@.id==a1B2/attachments/@.upload"),
+    ("POST", "mail.yahoo.co.jp", "/ws/v3/batch"),
     ("GET", "content.dropboxapi.com", "/2/files/upload"),
     ("GET", "www.dropbox.com", "/home"),
     ("POST", "api.dropboxapi.com", "/2/files/list_folder"),

@@ -7,7 +7,8 @@
 //! document with `json("/data.json")`; typst shows JSON strings as plain text,
 //! so `#`, `[`, `$`, `*`, `_`, `@`, `<`, `\` in a log are just characters.
 //! Strings are still cleaned for reading: control and bidi characters become
-//! visible `⟨U+XXXX⟩` marks, very long strings are cut, and long unbroken
+//! visible `[U+XXXX]` marks (ASCII: the angle brackets of the HTML report's
+//! marks are missing from some CJK fonts), very long strings are cut, and long unbroken
 //! runs (URLs, base64) get zero-width break opportunities so they wrap.
 
 use std::path::{Path, PathBuf};
@@ -63,7 +64,7 @@ pub fn clean(s: &str) -> String {
             break;
         }
         if kensa_charts::is_invisible(c) {
-            out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+            out.push_str(&format!("[U+{:04X}]", c as u32));
             run = 0;
             continue;
         }
@@ -710,7 +711,7 @@ mod tests {
 
     #[test]
     fn clean_marks_bidi_cuts_and_breaks_long_runs() {
-        assert_eq!(clean("a\u{202E}b"), "a⟨U+202E⟩b");
+        assert_eq!(clean("a\u{202E}b"), "a[U+202E]b");
         let long = "x".repeat(50);
         let c = clean(&long);
         assert_eq!(c.matches('\u{200B}').count(), 2);
