@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use anyhow::{Context as _, Result};
-use kensa_detect::{Context, DETECTORS, EventTable, Finding, FindingsDoc, IntelHit, IntelHow, Ioc, Locator, RowIn, Severity, Status};
+use kensa_detect::{Context, DETECTORS, EventTable, Finding, FindingsDoc, IntelHit, IntelHow, Ioc, Locator, RowIn, Severity};
 use kensa_model::WebRecord;
 use kensa_store::Case;
 use kensa_store::arrow::array::{Array, BooleanArray, Int32Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
@@ -216,12 +216,6 @@ fn u64o(a: &Int64Array, i: usize) -> Option<u64> {
 
 fn b(a: &BooleanArray, i: usize) -> bool {
     !a.is_null(i) && a.value(i)
-}
-
-/// Runs every detector over the case and stores the findings, with the
-/// default [`IntelChoice`].
-pub fn analyze(case: &mut Case) -> Result<AnalyzeSummary> {
-    analyze_with(case, &IntelChoice::default())
 }
 
 /// Runs every detector over the case and stores the findings.

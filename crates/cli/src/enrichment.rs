@@ -46,12 +46,8 @@ pub struct CatalogEnrich {
     pub intel_dir: Option<PathBuf>,
 }
 
-/// The intel store named by the flags (or the default), if it exists.
-pub fn intel_store(dir: Option<&PathBuf>) -> Result<Option<kensa_intel::IntelStore>> {
-    intel_store_at(dir).map(|o| o.map(|(s, _)| s))
-}
-
-/// Like [`intel_store`], with the directory it resolved to.
+/// The intel store named by the flags (or the default), if it exists, with
+/// the directory it resolved to.
 pub fn intel_store_at(dir: Option<&PathBuf>) -> Result<Option<(kensa_intel::IntelStore, PathBuf)>> {
     let dir = match dir {
         Some(d) => d.clone(),

@@ -6,7 +6,9 @@
 //! finding. It becomes one when the same (client, destination) pair also
 //! shows periodicity ([`crate::beacon::robust`]), a scripting or empty
 //! User-Agent, a raw IP, a DGA-like name ([`crate::dga`]) or uploads; the
-//! explanation names which evidence combined.
+//! explanation names which evidence combined. A DGA-like name that is the
+//! only other evidence is left to the `dga` detector, which already reports
+//! that pair (or folds it into a burst), so one name never counts twice.
 //!
 //! Score: 35 + 20 per kind of evidence (max 95): one corroborating trait is
 //! medium (55), two are high (75), three or more critical.
@@ -215,7 +217,10 @@ impl Detector for RareDestination {
                     en.push(format!("{posts:.0} POST/PUT requests"));
                     ja.push(format!("POST/PUT が {posts:.0} 回"));
                 }
-                if en.is_empty() {
+                // Nothing, or a DGA-like name alone: the `dga` detector owns
+                // that finding (one per name, or one per burst), so a second
+                // finding on the same pair would only double the count.
+                if en.is_empty() || (en.len() == 1 && dga_p > 0.0) {
                     continue;
                 }
                 let k = en.len() as f64;

@@ -379,6 +379,51 @@ fn detector_flags_the_dga_client_only() {
     assert!(top.score >= 56.0);
 }
 
+/// A burst of 30 unanswered DGA names from one client is one finding; the
+/// one name that answered keeps its own, scored above the burst's names.
+#[test]
+fn a_burst_is_one_finding_and_the_live_name_stands_out() {
+    let mut t = EventTable::new();
+    let base = 1_704_067_200_000i64;
+    let w = words();
+    let dgas: Vec<String> = (0..30u64)
+        .map(|i| format!("{}.net", dga_label(Family::LcgLetters, 77, i, &w)))
+        .collect();
+    for (i, d) in dgas.iter().enumerate() {
+        // Every name fails (503 from the proxy's DNS) except the 8th, which answers.
+        let status = if i == 7 { 200 } else { 503 };
+        for k in 0..2 {
+            t.push(&RowIn {
+                ts_ms: base + (i as i64 * 2 + k) * 700,
+                src_ip: Some("10.7.7.7"),
+                host: Some(d),
+                domain: Some(d),
+                status: Some(status),
+                ..Default::default()
+            });
+        }
+    }
+    let f = kensa_detect::dga::Dga.run(&t, &Context::default());
+    let burst: Vec<_> = f.iter().filter(|f| f.key.ends_with("dga-burst")).collect();
+    let single: Vec<_> = f.iter().filter(|f| !f.key.ends_with("dga-burst")).collect();
+    assert_eq!(burst.len(), 1, "{f:#?}");
+    let b = burst[0];
+    let flagged = b.evidence.figures["dga_domains_from_client"] as usize;
+    assert!(flagged >= 25, "most generated names are flagged: {flagged}");
+    assert_eq!(b.evidence.figures["burst_domains"] as usize + single.len(), flagged);
+    assert_eq!(b.count as usize, 2 * b.evidence.figures["burst_domains"] as usize);
+    assert!(!b.evidence.notes["domains"].contains(dgas[7].as_str()), "the live name is not folded in");
+    assert!(b.explanation.en.contains("none of which answered"));
+    assert!(b.dst.host.is_none() && b.dst.domain.is_none(), "no single destination");
+    assert!(b.score >= 70.0);
+    // The name that answered (if the model flags it) keeps its own finding.
+    for s in &single {
+        assert_eq!(s.dst.domain.as_deref(), Some(dgas[7].as_str()), "{s:#?}");
+    }
+    // Below the burst size every name keeps its own finding (see
+    // detector_flags_the_dga_client_only).
+}
+
 #[test]
 fn detector_complies() {
     kensa_detect::compliance::assert_detector_compliance(&kensa_detect::dga::Dga);

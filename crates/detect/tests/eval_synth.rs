@@ -184,8 +184,11 @@ fn matches(f: &Finding, it: &ThreatItem) -> bool {
     let names: Vec<&str> = std::iter::once(it.dest_host.as_str())
         .chain(it.params.dest_hosts.iter().map(String::as_str))
         .collect();
+    // A DGA burst finding lists its names in `notes.domains`.
+    let burst: Vec<&str> = f.evidence.notes.get("domains").map(|d| d.split(' ').collect()).unwrap_or_default();
     names.iter().any(|h| {
-        f.dst.host.as_deref() == Some(*h)
+        burst.contains(h)
+            || f.dst.host.as_deref() == Some(*h)
             || f.dst
                 .domain
                 .as_deref()

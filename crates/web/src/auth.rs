@@ -12,7 +12,9 @@
 //!   is refused as well.
 //! * **Headers.** A strict Content-Security-Policy (no inline script or
 //!   style at all), `X-Content-Type-Options: nosniff`,
-//!   `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY` and
+//!   `Referrer-Policy: same-origin` (never a referrer to another site; with
+//!   `no-referrer` browsers send `Origin: null` on form posts, which the
+//!   origin check must refuse), `X-Frame-Options: DENY` and
 //!   `Cache-Control: no-store` on every response, errors included.
 
 use std::collections::HashMap;
@@ -144,7 +146,7 @@ pub fn lang_of(req_query: Option<&str>, headers: &HeaderMap) -> Lang {
 fn set_security_headers(h: &mut HeaderMap) {
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));

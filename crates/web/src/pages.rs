@@ -102,7 +102,7 @@ fn page(c: &Ctx, title: &str, body: Markup) -> Response {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
+                meta name="referrer" content="same-origin";
                 title { (title) " — kensa" }
                 link rel="stylesheet" href="/assets/app.css";
                 script src="/assets/app.js" defer {}
@@ -900,7 +900,7 @@ async fn streams(State(app): St, c: Ctx, Query(q): Query<FlowQ>) -> Res {
         app.worker
             .table(
                 "SELECT flow_id, client_ip, client_port, server_ip, server_port, transport, app_proto, server_name, \
-                 CAST(ts AS BIGINT) AS t, payload_c2s, payload_s2c, array_to_string(risks, ' ') AS risks FROM flows \
+                 CAST(ts AS BIGINT) AS t, payload_c2s, payload_s2c, risks FROM flows \
                  WHERE ($1 = '' OR client_ip = $1) AND ($2 = '' OR server_ip = $2 OR server_name = $2) \
                  ORDER BY payload_c2s DESC NULLS LAST, ts LIMIT 500",
                 vec![q.host.clone(), q.server.clone()],

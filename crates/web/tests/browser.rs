@@ -71,8 +71,25 @@ async fn start_browser(chromium: &str, driver: &str, profile: &Path) -> (Driver,
     (d, c)
 }
 
+/// The text of the first element matching `css`, waiting up to 10 s for it
+/// (a form post navigates: an element found on the old page goes stale).
 async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+    let t0 = Instant::now();
+    loop {
+        let err = match c.find(Locator::Css(css)).await {
+            Ok(e) => match e.text().await {
+                Ok(t) => return t,
+                Err(e) => e,
+            },
+            Err(e) => e,
+        };
+        if t0.elapsed() > Duration::from_secs(10) {
+            let url = c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            let src = c.source().await.unwrap_or_default();
+            panic!("{css}: {err}\nat {url}:\n{}", &src[..src.floor_char_boundary(2000)]);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn wait_url(c: &Client, part: &str) {

@@ -79,7 +79,10 @@ static INFO: DetectorInfo = DetectorInfo {
     detects: "Clients requesting registered domains whose name looks machine-generated \
               (random letters, hex or base-36 strings, pronounceable gibberish), as malware \
               domain generation algorithms produce. One finding per client and domain; a \
-              client reaching several such domains scores higher.",
+              client reaching several such domains scores higher. A burst (a client trying \
+              many such names) is one finding for the client listing the names that never \
+              answered; the names that did answer keep their own finding, scored as the \
+              likely live C2 domain.",
     features: &[
         "character-trigram log-likelihood (mean, worst) under a benign model",
         "length, entropy, digit ratio, vowel ratio, longest consonant run",
@@ -87,6 +90,7 @@ static INFO: DetectorInfo = DetectorInfo {
         "logistic regression trained offline (examples/train_dga.rs)",
         "distinct DGA-like domains per client",
         "hosts with a named service (enrichment) are skipped",
+        "per name in a burst: whether any request got an answer (HTTP status below 400)",
     ],
     thresholds: &[
         Threshold {
@@ -113,6 +117,18 @@ static INFO: DetectorInfo = DetectorInfo {
             reason: "DGA domains are per infection; a registered domain reached by 10 % or more \
                      of the clients (and at least 3) is a popular service with an odd name \
                      (jsdelivr, akamaihd), so its score is capped at `shared_cap`.",
+        },
+        Threshold {
+            name: "burst_min_domains",
+            default: 10.0,
+            reason: "Ten distinct machine-generated-looking names from one client in the data \
+                     is a domain-generation run, not a handful of odd brand names; below it \
+                     every name keeps its own finding.",
+        },
+        Threshold {
+            name: "burst_list",
+            default: 50.0,
+            reason: "Names listed in a burst finding's evidence (all are counted).",
         },
         Threshold {
             name: "shared_cap",
@@ -182,6 +198,11 @@ impl Detector for Dga {
                 *per_src.entry(s).or_default() += 1;
             }
         }
+        let burst_min = ctx.param(&INFO, "burst_min_domains").max(2.0) as u32;
+        let answered = |rows: &[u32]| rows.iter().any(|&r| t.status(r).is_some_and(|s| s < 400));
+        // Per client in a burst: the names that never answered, folded
+        // into one finding (probability, domain, rows).
+        let mut bursts: HashMap<u32, Vec<(f64, u32, &[u32])>> = HashMap::new();
         let mut out = Vec::new();
         for g in &groups.groups {
             let (src, dom, _) = GroupKey::unpack(g.key);
@@ -190,6 +211,10 @@ impl Detector for Dga {
             };
             let rows = groups.rows(g);
             let first = rows[0];
+            if per_src.get(&src).copied().unwrap_or(0) >= burst_min && !is_shared(dom) && !answered(rows) {
+                bursts.entry(src).or_default().push((p, dom, rows));
+                continue;
+            }
             let (s, mut d) =
                 describe_pair(t, src, t.host[first as usize], t.dst_ip[first as usize]);
             let n_dga = per_src.get(&src).copied().unwrap_or(1).max(1);
@@ -247,7 +272,57 @@ impl Detector for Dga {
             );
             out.push(f);
         }
+        let list_max = ctx.param(&INFO, "burst_list").max(1.0) as usize;
+        for (src, mut names) in bursts {
+            out.push(burst_finding(t, src, &mut names, per_src[&src], thr, list_max, max_samples));
+        }
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
         out
     }
+}
+
+/// One finding for a client's burst of unanswered DGA-like names.
+fn burst_finding(t: &EventTable, src: u32, names: &mut [(f64, u32, &[u32])], n_dga: u32, thr: f64, list_max: usize, max_samples: usize) -> Finding {
+    names.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut rows: Vec<u32> = names.iter().flat_map(|n| n.2.iter().copied()).collect();
+    rows.sort_unstable_by_key(|&r| (t.ts_ms[r as usize], r));
+    let first = rows[0];
+    let (s, _) = describe_pair(t, src, t.host[first as usize], t.dst_ip[first as usize]);
+    let mean_p = names.iter().map(|n| n.0).sum::<f64>() / names.len() as f64;
+    let base = 40.0 + 40.0 * ((mean_p - thr) / (1.0 - thr).max(1e-9)).clamp(0.0, 1.0);
+    let score = base + (4.0 * (names.len() as f64 - 1.0)).min(20.0);
+    let src_key = s.ip.clone().unwrap_or_default();
+    let n = names.len();
+    let mut f = Finding::new(INFO.id, &src_key, "dga-burst", format!("{} ({n})", INFO.title_en), score);
+    f.src = s;
+    f.src.user = crate::detector::user_of(t, &rows);
+    f.first_seen = t.ts_ms[first as usize];
+    f.last_seen = t.ts_ms[rows[rows.len() - 1] as usize];
+    f.count = rows.len() as u64;
+    f.bytes_up = rows.iter().filter_map(|&r| t.bytes_up(r)).reduce(|a, b| a.saturating_add(b));
+    f.bytes_down = rows.iter().filter_map(|&r| t.bytes_down(r)).reduce(|a, b| a.saturating_add(b));
+    f.attack = INFO.attack.iter().map(|s| s.to_string()).collect();
+    f.figure("dga_probability", mean_p);
+    f.figure("burst_domains", n as f64);
+    f.figure("dga_domains_from_client", n_dga as f64);
+    f.figure("burst_span_s", (f.last_seen - f.first_seen) as f64 / 1000.0);
+    let listed: Vec<&str> = names.iter().take(list_max).filter_map(|n| t.domains.get(n.1)).collect();
+    f.evidence.notes.insert("domains".into(), listed.join(" "));
+    f.evidence.samples = samples(t, &rows, max_samples);
+    let src_txt = f.src.ip.as_deref().unwrap_or("?");
+    let span = crate::beacon::human_period((f.last_seen - f.first_seen) as f64);
+    let shown = listed.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+    f.explanation.en = format!(
+        "{src_txt} tried {n} machine-generated-looking domains within {span} (mean DGA probability \
+         {:.0} %), none of which answered: the pattern of malware searching for its live C2 \
+         domain. First names: {shown}.",
+        mean_p * 100.0
+    );
+    f.explanation.ja = format!(
+        "{src_txt} が {span} の間に機械生成 (DGA) のようなドメイン {n} 件にアクセスを試み、いずれも応答が\
+         ありませんでした (平均 DGA 確率 {:.0} %)。マルウェアが稼働中の C2 ドメインを探索する典型的な挙動です。\
+         最初の例: {shown}。",
+        mean_p * 100.0
+    );
+    f
 }

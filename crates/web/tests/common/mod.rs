@@ -66,8 +66,9 @@ fn finding(det: &str, src: &str, user: Option<&str>, dst: &str, title: &str, sco
 pub fn findings() -> Vec<Finding> {
     let mut v = vec![finding("beacon", "10.0.0.5", Some(XSS_USER), XSS_HOST, XSS_TITLE, 92.0, 0)];
     v[0].evidence.notes.insert("<b>note</b>".into(), XSS_UA.into());
-    v[0].evidence.samples.push(kensa_detect::Sample { file: 1, path: None, line: 5, ts_ms: v[0].first_seen });
-    v[0].evidence.samples.push(kensa_detect::Sample { file: 1, path: None, line: 6, ts_ms: v[0].first_seen });
+    let t0 = v[0].first_seen;
+    v[0].evidence.samples.push(kensa_detect::Sample { file: 1, path: None, line: 5, ts_ms: t0 });
+    v[0].evidence.samples.push(kensa_detect::Sample { file: 1, path: None, line: 6, ts_ms: t0 });
     for i in 0..20 {
         let det = if i % 2 == 0 { "rare-destination" } else { "dga" };
         let mut f = finding(det, &format!("10.0.1.{i}"), Some(&format!("user{i}")), &format!("d{i}.example.net"), &format!("finding {i}"), 30.0 + i as f64, i);
