@@ -13,6 +13,7 @@
 
 pub mod features;
 pub mod model;
+pub mod romaji;
 pub mod synth;
 
 use crate::detector::{Context, Detector, DetectorInfo, Threshold, describe_pair, samples};
@@ -65,6 +66,9 @@ pub fn label_of(registered_domain: &str) -> Option<String> {
 pub fn score_domain(registered_domain: &str) -> Option<f64> {
     let m = embedded_model().ok()?;
     let l = label_of(registered_domain)?;
+    if romaji::is_romaji(&l) {
+        return Some(0.0);
+    }
     m.prob(&l, &mut Vec::new())
 }
 
@@ -90,6 +94,7 @@ static INFO: DetectorInfo = DetectorInfo {
         "logistic regression trained offline (examples/train_dga.rs)",
         "distinct DGA-like domains per client",
         "hosts with a named service (enrichment) are skipped",
+        "labels that split entirely into Hepburn romaji syllables (Japanese names) are skipped",
         "per name in a burst: whether any request got an answer (HTTP status below 400)",
     ],
     thresholds: &[
@@ -164,7 +169,7 @@ impl Detector for Dga {
         let probs: Vec<Option<f64>> = (0..t.domains.len() as u32)
             .map(|d| {
                 let l = label_of(t.domains.get(d)?)?;
-                if l.len() < min_len {
+                if l.len() < min_len || romaji::is_romaji(&l) {
                     return None;
                 }
                 m.prob(&l, &mut buf).filter(|&p| p >= thr)
