@@ -814,7 +814,9 @@ async fn host(State(app): St, c: Ctx, Path(h): Path<String>) -> Res {
         ix.query(&Filter { host: h.clone(), per_page: 100, ..Default::default() }).rows.into_iter().cloned().collect()
     };
     let m = html! {
-        p { strong id="host-events" { (total) } " " (c.t("events")) }
+        p { strong id="host-events" { (total) } " " (c.t("events"))
+            " · " a id="host-flows" href={"/streams?host=" (enc(&h))} { (c.t("flows")) }
+            " · " a href={"/findings?host=" (enc(&h))} { (c.t("findings")) } }
         h2 { (c.t("timeline")) }
         div id="timeline" { (svg::bars(&hours, 160.0)) }
         h3 { (c.t("volumes")) } (svg::updown(&vols, 120.0))

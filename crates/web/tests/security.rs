@@ -372,3 +372,24 @@ async fn streams_are_escaped_and_downloads_are_attachments() {
     let r = send(&app, get("/stream/0123456789abcdef", Some(&cookie))).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn reports_are_generated_from_the_ui_and_downloaded_by_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = common::app(tmp.path(), None);
+    let (cookie, csrf) = login(&app).await;
+    let r = send(&app, post("/report", &cookie, &[("format", "html"), ("lang", "en"), ("csrf", &csrf)], None)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = send(&app, get("/report", Some(&cookie))).await;
+    let i = page.body.find("href=\"/report/download/").expect("a download link");
+    let rest = &page.body[i + "href=\"".len()..];
+    let link = &rest[..rest.find('"').unwrap()];
+    let r = send(&app, get(link, Some(&cookie))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().starts_with("attachment"));
+    // The real report, over this case: its title, the hostile strings inert.
+    assert!(r.body.contains("<html") && r.body.contains("Egress traffic assessment report"), "{}", &r.body[..r.body.len().min(500)]);
+    assert!(!r.body.contains("<script>window") && !r.body.contains("<img src=x"));
+    // Another id is a 404.
+    assert_eq!(send(&app, get("/report/download/0123456789abcdef01234567", Some(&cookie))).await.status, StatusCode::NOT_FOUND);
+}
