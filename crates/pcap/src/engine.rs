@@ -459,6 +459,13 @@ struct Flow {
     /// The CONNECT transaction's HTTP state, kept for its records.
     http_outer: Option<http::HttpState>,
     target: Option<String>,
+    /// JA4SSH accounting, once the flow is identified as SSH.
+    #[cfg(feature = "ja4plus")]
+    ja4ssh: Option<Box<crate::ja4plus::Ja4Ssh>>,
+    /// Bare ACKs per direction before the flow was identified (JA4SSH's
+    /// first window counts them).
+    #[cfg(feature = "ja4plus")]
+    early_acks: [u32; 2],
 }
 
 /// The flow engine.
@@ -638,6 +645,8 @@ impl Engine {
                     self.buffered = (self.buffered + buffered_bytes(f)).saturating_sub(before);
                 }
             }
+            #[cfg(feature = "ja4plus")]
+            ja4ssh_packet(f, from_client, &t, d.payload_wire_len);
         } else if d.proto == ipproto::UDP && !d.payload.is_empty() {
             udp_data(f, dir, d, ts, &mut self.stats, &mut self.out);
         }
@@ -707,10 +716,22 @@ impl Engine {
             self.out.http.extend(h.finish());
         }
         if let Some(s) = f.ssh.take() {
+            #[cfg(not(feature = "ja4plus"))]
             self.out.ssh.push(s.finish());
+            #[cfg(feature = "ja4plus")]
+            {
+                let mut rec = s.finish();
+                if let Some(j) = f.ja4ssh.take() {
+                    (rec.ja4ssh, rec.ja4ssh_windows_dropped) = j.finish();
+                }
+                self.out.ssh.push(rec);
+            }
         }
         if let Some(q) = f.quic.take() {
             self.stats.quic_undecryptable += q.undecryptable as u64;
+            // A QUIC handshake record held for its server's Initial (JA4S).
+            #[cfg(feature = "ja4plus")]
+            self.out.tls.extend(q.pending);
         }
         let (ci, cp, si, sp) = if f.a_is_client {
             (k.a, k.ap, k.b, k.bp)
@@ -894,6 +915,10 @@ fn new_flow(k: &FlowKey, src_is_a: bool, d: &Decoded<'_>, ts: i64) -> Flow {
         socks: None,
         http_outer: None,
         target: None,
+        #[cfg(feature = "ja4plus")]
+        ja4ssh: None,
+        #[cfg(feature = "ja4plus")]
+        early_acks: [0; 2],
     }
 }
 
@@ -930,6 +955,25 @@ fn history(f: &mut Flow, from_client: bool, flags: u8, data: bool) {
     if flags & tcpflag::RST != 0 {
         add('r');
     }
+}
+
+/// JA4SSH accounting for one TCP packet: bare ACKs are remembered until the
+/// flow is identified; once it is SSH, every packet goes to its [`Ja4Ssh`].
+///
+/// [`Ja4Ssh`]: crate::ja4plus::Ja4Ssh
+#[cfg(feature = "ja4plus")]
+fn ja4ssh_packet(f: &mut Flow, from_client: bool, t: &crate::decode::TcpInfo, payload_len: u32) {
+    let dir = usize::from(!from_client);
+    if f.ssh.is_none() {
+        if payload_len == 0 && t.flags == tcpflag::ACK {
+            f.early_acks[dir] = f.early_acks[dir].saturating_add(1);
+        }
+        return;
+    }
+    let acks = f.early_acks;
+    f.ja4ssh
+        .get_or_insert_with(|| Box::new(crate::ja4plus::Ja4Ssh::with_acks(acks)))
+        .packet(from_client, t.seq, t.flags, payload_len);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1175,9 +1219,26 @@ fn udp_data(
         {
             f.app = AppProto::Quic;
             f.method = IdentMethod::Content;
+            #[cfg(not(feature = "ja4plus"))]
             out.tls.push(r);
+            // Held for the server's Initial (JA4S); emitted with it or at flow end.
+            #[cfg(feature = "ja4plus")]
+            {
+                q.pending = Some(r);
+            }
         }
         return;
+    }
+    #[cfg(feature = "ja4plus")]
+    if !from_client
+        && let Some(q) = f.quic.as_mut()
+        && let Some(sh) = q.on_server_datagram(d.payload)
+        && let Some(mut r) = q.pending.take()
+    {
+        let j = crate::ja4plus::ja4s(&sh, crate::tls::fingerprint::Ja4Transport::Quic);
+        r.ja4s = Some(j.ja4s);
+        r.ja4s_r = Some(j.ja4s_r);
+        out.tls.push(r);
     }
     if f.app == AppProto::Dns
         || d.sport == 53

@@ -17,7 +17,8 @@
 //!   [`FlowRecord`]s, [`TlsRecord`]s, [`dns::DnsRecord`]s, [`http::HttpRecord`]s,
 //!   [`ssh::SshRecord`]s (banners, HASSH).
 //! - [`tls`], [`dns`], [`http`], [`ssh`]: pure parsers (`parser.rs`) plus per-flow
-//!   state; [`tls::fingerprint`] computes JA3, JA3S and JA4.
+//!   state; [`tls::fingerprint`] computes JA3, JA3S and JA4 (the other JA4+
+//!   methods only with the `ja4plus` feature, see below).
 //! - [`quic`]: decrypts client Initials for the QUIC ClientHello (JA4 `q`).
 //! - [`extract`]: writes a flow's packets (from [`PacketRefs`]) to a new pcap.
 //! - [`ident`]: protocol identification by payload ([`IdentMethod::Content`]):
@@ -75,12 +76,38 @@
 //! suricata-verify in the shared corpus, TLS over TCP and QUIC; all match
 //! (nDPI's own JA4 deviations are listed there).
 //!
+//! ## JA4+ (cargo feature `ja4plus`, off by default)
+//! JA3, JA3S and JA4 are always computed: JA3/JA3S are Salesforce's
+//! (BSD-3-Clause), JA4 is FoxIO's under BSD-3-Clause. The other JA4+ methods
+//! are FoxIO, LLC's under the **FoxIO License 1.1**
+//! (<https://github.com/FoxIO-LLC/ja4/blob/main/License%20FAQ.md>), which
+//! allows academic and internal business use but not monetisation (selling
+//! them in a product or service needs an OEM licence from FoxIO). They are
+//! compiled only with `--features ja4plus`; without it the FoxIO-licensed
+//! code is not built at all and the fields below do not exist:
+//! - JA4S / JA4S_r of each ServerHello (`TlsRecord::ja4s`), TLS over TCP and
+//!   QUIC (`q…`, from the server's Initial, which the feature also decrypts;
+//!   a QUIC handshake record is then emitted when its ServerHello arrives or
+//!   its flow ends);
+//! - JA4X / JA4X_r of each certificate (`CertInfo::ja4x`);
+//! - JA4H / JA4H_r / JA4H_o / JA4H_ro of each HTTP/1.x request
+//!   (`HttpRecord::ja4h`);
+//! - JA4SSH per window of 200 SSH packets (`SshRecord::ja4ssh`).
+//!
+//! The code is in the `ja4plus` module. `tests/conformance.rs` (with the
+//! feature) checks every JA4S/JA4H/JA4X/JA4SSH value that FoxIO's python and
+//! rust tools give in the corpus; the few it cannot reproduce (TLS 1.3 and
+//! HTTP/2 content that FoxIO's tools decrypted with a key log embedded in the
+//! capture, one tshark dissection artefact) are listed there with the reason.
+//!
 //! ## Not yet
 //! Google QUIC (Q0xx) CHLO parsing (identified, SNI not extracted),
-//! JA4S/JA4H/JA4X/JA4SSH (FoxIO licence), STARTTLS upgrade parsing (the
+//! JA4L/JA4T (not implemented), STARTTLS upgrade parsing (the
 //! flow is identified as SMTP/IMAP/POP3/FTP, the TLS inside is not parsed),
-//! RDP's TLS phase, fragments inside tunnels, TLS 1.3 certificates (encrypted
-//! on the wire).
+//! RDP's TLS phase, fragments inside tunnels, TLS decryption (TLS 1.3
+//! certificates are encrypted on the wire, so no JA4X for them; HTTP/2 inside
+//! TLS, so no JA4H for it), JA4SSH across an active-timeout split (the
+//! continuation record is not re-identified as SSH).
 //!
 //! ## Agreement with nDPI
 //! `tests/ndpi_agreement.rs` matches every corpus flow with nDPI's output by
@@ -95,6 +122,8 @@ pub mod engine;
 pub mod extract;
 pub mod http;
 pub mod ident;
+#[cfg(feature = "ja4plus")]
+pub mod ja4plus;
 pub mod quic;
 pub mod reader;
 pub mod socks;

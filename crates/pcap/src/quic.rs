@@ -77,7 +77,9 @@ struct Keys {
     hp: aead::quic::HeaderProtectionKey,
 }
 
-fn client_keys(version: u32, dcid: &[u8]) -> Option<Keys> {
+/// Initial keys of one side: `side` is `b"client in"` or `b"server in"`;
+/// both derive from the client's first Destination Connection ID.
+fn initial_keys(version: u32, dcid: &[u8], side: &[u8]) -> Option<Keys> {
     let (salt, pfx): (&[u8], &[u8]) = match version {
         V2 => (&SALT_V2, b"quicv2 "),
         V1 => (&SALT_V1, b"quic "),
@@ -85,7 +87,7 @@ fn client_keys(version: u32, dcid: &[u8]) -> Option<Keys> {
     };
     let initial = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(dcid);
     let mut secret = [0u8; 32];
-    expand_label(&initial, b"client in", &mut secret)?;
+    expand_label(&initial, side, &mut secret)?;
     let client = hkdf::Prk::new_less_safe(hkdf::HKDF_SHA256, &secret);
     let label = |s: &[u8]| [pfx, s].concat();
     let (mut key, mut iv, mut hp) = ([0u8; 16], [0u8; 12], [0u8; 16]);
@@ -99,9 +101,14 @@ fn client_keys(version: u32, dcid: &[u8]) -> Option<Keys> {
     })
 }
 
-/// Decrypt one Initial packet at the start of `b`. Returns the plaintext
-/// frames and the packet's total length (for coalesced packets).
-fn open_initial(b: &[u8], first_dcid: Option<&[u8]>) -> Option<(Vec<u8>, usize, Vec<u8>)> {
+/// Decrypt one Initial packet at the start of `b` with `side`'s keys.
+/// Returns the plaintext frames, the packet's total length (for coalesced
+/// packets) and its Destination Connection ID.
+fn open_initial(
+    b: &[u8],
+    first_dcid: Option<&[u8]>,
+    side: &[u8],
+) -> Option<(Vec<u8>, usize, Vec<u8>)> {
     let version = u32::from_be_bytes(b.get(1..5)?.try_into().ok()?);
     let mut pos = 5;
     let dcid_len = *b.get(pos)? as usize;
@@ -120,7 +127,7 @@ fn open_initial(b: &[u8], first_dcid: Option<&[u8]>) -> Option<(Vec<u8>, usize, 
     let sample = b.get(pn_off + 4..pn_off + 20)?;
     let key_dcid = first_dcid.unwrap_or(dcid);
     for cand in [key_dcid, dcid] {
-        let keys = client_keys(version, cand)?;
+        let keys = initial_keys(version, cand, side)?;
         let mask = keys.hp.new_mask(sample).ok()?;
         let mut pkt = b[..end].to_vec();
         pkt[0] ^= mask[0] & 0x0f;
@@ -150,36 +157,15 @@ fn open_initial(b: &[u8], first_dcid: Option<&[u8]>) -> Option<(Vec<u8>, usize, 
     None
 }
 
-/// Per-flow QUIC state (client direction only).
+/// CRYPTO frame data of one direction, reassembled by offset.
 #[derive(Debug, Default)]
-pub struct QuicState {
-    first_dcid: Option<Vec<u8>>,
+struct Crypto {
     fragments: Vec<(u64, Vec<u8>)>,
     buffered: usize,
-    done: bool,
-    /// Initial packets that did not decrypt or parse.
-    pub undecryptable: u32,
 }
 
-impl QuicState {
-    /// Feed one client UDP datagram; returns a [`TlsRecord`] once the
-    /// ClientHello is complete.
-    pub fn on_datagram(&mut self, mut d: &[u8], flow_id: u64, ts_ns: i64) -> Option<TlsRecord> {
-        while !self.done && is_initial(d) {
-            let Some((plain, used, dcid)) = open_initial(d, self.first_dcid.as_deref()) else {
-                self.undecryptable += 1;
-                return None;
-            };
-            self.first_dcid.get_or_insert(dcid);
-            self.frames(&plain);
-            d = &d[used..];
-            if let Some(r) = self.try_hello(flow_id, ts_ns) {
-                return Some(r);
-            }
-        }
-        None
-    }
-
+impl Crypto {
+    /// Collect the CRYPTO frames of one decrypted Initial payload.
     fn frames(&mut self, p: &[u8]) {
         let mut pos = 0;
         while pos < p.len() {
@@ -220,13 +206,13 @@ impl QuicState {
                         self.fragments.push((off, data.to_vec()));
                     }
                 }
-                _ => return, // any other frame: stop (not expected in a client Initial)
+                _ => return, // any other frame: stop (not expected in an Initial)
             }
         }
     }
 
-    fn try_hello(&mut self, flow_id: u64, ts_ns: i64) -> Option<TlsRecord> {
-        // Assemble the contiguous prefix from offset 0.
+    /// The contiguous prefix from offset 0.
+    fn stream(&mut self) -> Vec<u8> {
         self.fragments.sort_by_key(|f| f.0);
         let mut stream: Vec<u8> = Vec::new();
         for (off, data) in &self.fragments {
@@ -239,9 +225,55 @@ impl QuicState {
                 stream.extend_from_slice(&data[skip..]);
             }
         }
+        stream
+    }
+}
+
+/// Per-flow QUIC state: the client's Initials (and, with the `ja4plus`
+/// feature, the server's, for its ServerHello).
+#[derive(Debug, Default)]
+pub struct QuicState {
+    first_dcid: Option<Vec<u8>>,
+    client: Crypto,
+    done: bool,
+    /// Initial packets that did not decrypt or parse.
+    pub undecryptable: u32,
+    #[cfg(feature = "ja4plus")]
+    server: Crypto,
+    #[cfg(feature = "ja4plus")]
+    server_done: bool,
+    /// The handshake record, held until the server's ServerHello gives its
+    /// JA4S (or the flow ends).
+    #[cfg(feature = "ja4plus")]
+    pub(crate) pending: Option<TlsRecord>,
+}
+
+impl QuicState {
+    /// Feed one client UDP datagram; returns a [`TlsRecord`] once the
+    /// ClientHello is complete.
+    pub fn on_datagram(&mut self, mut d: &[u8], flow_id: u64, ts_ns: i64) -> Option<TlsRecord> {
+        while !self.done && is_initial(d) {
+            let Some((plain, used, dcid)) =
+                open_initial(d, self.first_dcid.as_deref(), b"client in")
+            else {
+                self.undecryptable += 1;
+                return None;
+            };
+            self.first_dcid.get_or_insert(dcid);
+            self.client.frames(&plain);
+            d = &d[used..];
+            if let Some(r) = self.try_hello(flow_id, ts_ns) {
+                return Some(r);
+            }
+        }
+        None
+    }
+
+    fn try_hello(&mut self, flow_id: u64, ts_ns: i64) -> Option<TlsRecord> {
+        let stream = self.client.stream();
         let (t, body, _) = next_handshake(&stream)?;
         self.done = true;
-        self.fragments = Vec::new();
+        self.client = Crypto::default();
         if t != HS_CLIENT_HELLO {
             return None;
         }
@@ -253,6 +285,34 @@ impl QuicState {
             1,
             Ja4Transport::Quic,
         ))
+    }
+
+    /// Feed one server UDP datagram; returns the ServerHello once the
+    /// server's Initial CRYPTO data holds it. Server Initial keys also
+    /// derive from the client's first Destination Connection ID, so this
+    /// works only after a client Initial was decrypted.
+    #[cfg(feature = "ja4plus")]
+    pub fn on_server_datagram(&mut self, mut d: &[u8]) -> Option<crate::tls::parser::ServerHello> {
+        while !self.server_done && is_initial(d) {
+            let dcid = self.first_dcid.as_deref()?;
+            let Some((plain, used, _)) = open_initial(d, Some(dcid), b"server in") else {
+                self.server_done = true; // not counted: the client side is what matters
+                return None;
+            };
+            self.server.frames(&plain);
+            d = &d[used..];
+            let stream = self.server.stream();
+            if let Some((t, body, _)) = next_handshake(&stream) {
+                self.server_done = true;
+                self.server = Crypto::default();
+                return if t == crate::tls::parser::HS_SERVER_HELLO {
+                    crate::tls::parser::parse_server_hello(body)
+                } else {
+                    None
+                };
+            }
+        }
+        None
     }
 
     /// The ClientHello was found (or the flow is not decryptable QUIC).

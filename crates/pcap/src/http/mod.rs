@@ -39,6 +39,19 @@ pub struct HttpRecord {
     /// Response body bytes (declared length or counted chunk payload; bodies
     /// delimited by close are counted as far as reassembled).
     pub response_body_len: Option<u64>,
+    /// JA4H of the request (`ja4plus` feature, FoxIO License 1.1); `None`
+    /// for a response whose request was not seen.
+    #[cfg(feature = "ja4plus")]
+    pub ja4h: Option<String>,
+    /// JA4H_r (`ja4plus` feature, FoxIO License 1.1).
+    #[cfg(feature = "ja4plus")]
+    pub ja4h_r: Option<String>,
+    /// JA4H_o (`ja4plus` feature, FoxIO License 1.1).
+    #[cfg(feature = "ja4plus")]
+    pub ja4h_o: Option<String>,
+    /// JA4H_ro (`ja4plus` feature, FoxIO License 1.1).
+    #[cfg(feature = "ja4plus")]
+    pub ja4h_ro: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -157,6 +170,14 @@ impl HttpState {
                             referer: h.referer,
                             request_content_type: h.content_type,
                             request_body_len: len,
+                            #[cfg(feature = "ja4plus")]
+                            ja4h: Some(h.ja4h.ja4h),
+                            #[cfg(feature = "ja4plus")]
+                            ja4h_r: Some(h.ja4h.ja4h_r),
+                            #[cfg(feature = "ja4plus")]
+                            ja4h_o: Some(h.ja4h.ja4h_o),
+                            #[cfg(feature = "ja4plus")]
+                            ja4h_ro: Some(h.ja4h.ja4h_ro),
                             ..Default::default()
                         });
                     }

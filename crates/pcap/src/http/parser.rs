@@ -19,6 +19,9 @@ pub struct RequestHead {
     pub content_type: Option<String>,
     /// Body framing.
     pub body: BodyLen,
+    /// JA4H of the request (`ja4plus` feature, FoxIO License 1.1).
+    #[cfg(feature = "ja4plus")]
+    pub ja4h: crate::ja4plus::Ja4h,
 }
 
 /// A parsed response head.
@@ -110,6 +113,13 @@ pub fn parse_request(b: &[u8]) -> Head<RequestHead> {
             } else {
                 BodyLen::None
             };
+            #[cfg(feature = "ja4plus")]
+            let ja4h = {
+                let pairs: Vec<(&str, &[u8])> =
+                    req.headers.iter().map(|h| (h.name, h.value)).collect();
+                let version = if req.version == Some(0) { "10" } else { "11" };
+                crate::ja4plus::ja4h(req.method.unwrap_or_default(), version, &pairs)
+            };
             Head::Complete(
                 RequestHead {
                     method: req.method.unwrap_or_default().to_string(),
@@ -120,6 +130,8 @@ pub fn parse_request(b: &[u8]) -> Head<RequestHead> {
                     referer: get(&h, "referer"),
                     content_type: get(&h, "content-type"),
                     body,
+                    #[cfg(feature = "ja4plus")]
+                    ja4h,
                 },
                 n,
             )

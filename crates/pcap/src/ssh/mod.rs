@@ -24,6 +24,13 @@ pub struct SshRecord {
     pub hassh_server_string: Option<String>,
     /// HASSHServer.
     pub hassh_server: Option<String>,
+    /// JA4SSH, one per window of 200 SSH packets in order, the last one
+    /// possibly partial (`ja4plus` feature, FoxIO License 1.1).
+    #[cfg(feature = "ja4plus")]
+    pub ja4ssh: Vec<String>,
+    /// JA4SSH windows past the per-record cap, counted only (`ja4plus` feature).
+    #[cfg(feature = "ja4plus")]
+    pub ja4ssh_windows_dropped: u32,
 }
 
 #[derive(Debug, Default)]

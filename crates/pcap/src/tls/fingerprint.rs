@@ -1,7 +1,8 @@
 //! JA3 / JA3S (Salesforce, BSD-3-Clause) and JA4 (FoxIO, BSD-3-Clause)
 //! fingerprints, computed from [`ClientHello`]/[`ServerHello`].
 //!
-//! JA4S/JA4H/JA4X/… are under the FoxIO License 1.1 and are not here.
+//! JA4S/JA4H/JA4X/JA4SSH are under the FoxIO License 1.1: they live in the
+//! `ja4plus` module, compiled only with the `ja4plus` cargo feature.
 
 use md5::{Digest as _, Md5};
 use sha2::Sha256;
@@ -74,7 +75,7 @@ pub fn hex(b: &[u8]) -> String {
     s
 }
 
-fn sha256_12(s: &str) -> String {
+pub(crate) fn sha256_12(s: &str) -> String {
     if s.is_empty() {
         return "000000000000".to_string();
     }
@@ -83,7 +84,7 @@ fn sha256_12(s: &str) -> String {
     h
 }
 
-fn version_code(v: u16) -> &'static str {
+pub(crate) fn version_code(v: u16) -> &'static str {
     match v {
         0x0304 => "13",
         0x0303 => "12",
@@ -98,7 +99,7 @@ fn version_code(v: u16) -> &'static str {
     }
 }
 
-fn alpn_code(alpn: Option<&Vec<u8>>) -> String {
+pub(crate) fn alpn_code(alpn: Option<&Vec<u8>>) -> String {
     let Some(a) = alpn.filter(|a| !a.is_empty()) else {
         return "00".to_string();
     };
@@ -117,7 +118,7 @@ fn alpn_code(alpn: Option<&Vec<u8>>) -> String {
     }
 }
 
-fn hex4_list(v: impl Iterator<Item = u16>) -> String {
+pub(crate) fn hex4_list(v: impl Iterator<Item = u16>) -> String {
     v.map(|x| format!("{x:04x}")).collect::<Vec<_>>().join(",")
 }
 

@@ -59,6 +59,12 @@ pub struct TlsRecord {
     pub ja4_o: String,
     /// JA4_ro.
     pub ja4_ro: String,
+    /// JA4S of the ServerHello (`ja4plus` feature, FoxIO License 1.1).
+    #[cfg(feature = "ja4plus")]
+    pub ja4s: Option<String>,
+    /// JA4S_r (`ja4plus` feature, FoxIO License 1.1).
+    #[cfg(feature = "ja4plus")]
+    pub ja4s_r: Option<String>,
     /// Server certificate chain, leaf first (TLS ≤ 1.2 only: 1.3 encrypts it).
     pub certificates: Vec<CertInfo>,
 }
@@ -88,6 +94,13 @@ pub struct CertInfo {
     pub der_len: usize,
     /// The DER did not parse (hashes still given).
     pub parse_error: bool,
+    /// JA4X (`ja4plus` feature, FoxIO License 1.1); `None` if the DER is
+    /// not a certificate.
+    #[cfg(feature = "ja4plus")]
+    pub ja4x: Option<String>,
+    /// JA4X_r (`ja4plus` feature, FoxIO License 1.1).
+    #[cfg(feature = "ja4plus")]
+    pub ja4x_r: Option<String>,
 }
 
 /// Parse a DER certificate into [`CertInfo`].
@@ -129,6 +142,11 @@ pub fn cert_info(der: &[u8]) -> CertInfo {
             }
         }
         Err(_) => ci.parse_error = true,
+    }
+    #[cfg(feature = "ja4plus")]
+    if let Some(j) = crate::ja4plus::ja4x(der) {
+        ci.ja4x = Some(j.ja4x);
+        ci.ja4x_r = Some(j.ja4x_r);
     }
     ci
 }
@@ -252,6 +270,12 @@ impl TlsState {
                             r.cipher = Some(sh.cipher);
                             r.server_version =
                                 Some(sh.selected_version.unwrap_or(sh.legacy_version));
+                            #[cfg(feature = "ja4plus")]
+                            {
+                                let j = crate::ja4plus::ja4s(&sh, Ja4Transport::Tcp);
+                                r.ja4s = Some(j.ja4s);
+                                r.ja4s_r = Some(j.ja4s_r);
+                            }
                             r.alpn_selected =
                                 sh.alpn.map(|a| String::from_utf8_lossy(&a).into_owned());
                         }
