@@ -154,6 +154,8 @@ pub struct HostSummary {
     pub score: f64,
     /// Body findings on it (indices into `Report::findings`, best first).
     pub findings: Vec<usize>,
+    /// Indexes of the findings that make the verdict (highest score first).
+    pub reasons: Vec<usize>,
     /// Confirmed findings.
     pub confirmed: usize,
     /// Recommended action.
@@ -412,8 +414,9 @@ pub fn host_of(f: &Finding) -> String {
 }
 
 /// Groups body findings by host and gives each host the verdict of
-/// `kensa_detect::hosts::rollup` (the same as `kensa hosts` and the web UI).
-pub fn host_rollup(findings: &[FindingView]) -> Vec<(String, HostVerdict, Vec<usize>)> {
+/// `kensa_detect::hosts::rollup` (the same as `kensa hosts` and the web UI):
+/// (host, verdict, every finding, the findings that make the verdict).
+pub fn host_rollup(findings: &[FindingView]) -> Vec<(String, HostVerdict, Vec<usize>, Vec<usize>)> {
     let fs: Vec<Finding> = findings.iter().map(|v| v.finding.clone()).collect();
     let idx: HashMap<&str, usize> = findings.iter().enumerate().map(|(i, v)| (v.finding.key.as_str(), i)).collect();
     kensa_detect::hosts::rollup(&fs)
@@ -426,7 +429,8 @@ pub fn host_rollup(findings: &[FindingView]) -> Vec<(String, HostVerdict, Vec<us
                 kensa_detect::hosts::HostVerdict::NothingFound => HostVerdict::NothingFound,
             };
             let ix: Vec<usize> = h.findings.iter().filter_map(|k| idx.get(k.as_str()).copied()).collect();
-            (h.host, v, ix)
+            let reasons: Vec<usize> = h.reasons.iter().filter_map(|k| idx.get(k.as_str()).copied()).collect();
+            (h.host, v, ix, reasons)
         })
         .collect()
 }
@@ -595,7 +599,7 @@ pub fn gather_open(case: &Case, opts: &ReportOptions) -> Result<Report> {
     let rolled = host_rollup(&body);
     let mut hosts: Vec<HostSummary> = rolled
         .into_iter()
-        .map(|(host, verdict, mut idx)| {
+        .map(|(host, verdict, mut idx, reasons)| {
             idx.sort_unstable();
             let fs: Vec<&Finding> = idx.iter().map(|&i| &body[i].finding).collect();
             let mut users = BTreeSet::new();
@@ -613,6 +617,7 @@ pub fn gather_open(case: &Case, opts: &ReportOptions) -> Result<Report> {
                 score: fs.iter().map(|f| f.score).fold(0.0, f64::max),
                 confirmed: fs.iter().filter(|f| f.status == Status::Confirmed).count(),
                 findings: idx,
+                reasons,
                 action: String::new(),
                 heatmap_svg: None,
                 detailed: false,
@@ -1082,13 +1087,19 @@ fn attach_records(v: &mut FindingView, records: &HashMap<(i64, i64), RecordView>
     }
 }
 
+/// The recommended action, naming the destinations to block or ask about:
+/// only those of the findings that make the verdict, never a destination
+/// that many hosts use (blocking a CDN or an update server because a
+/// low-rated finding mentions it would be the report's worst advice).
 fn action_text(h: &HostSummary, body: &[FindingView], lang: Lang) -> String {
+    let mut seen = BTreeSet::new();
     let dsts: Vec<String> = h
-        .findings
+        .reasons
         .iter()
-        .filter_map(|&i| body[i].finding.dst.host.clone().or_else(|| body[i].finding.dst.domain.clone()))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
+        .map(|&i| &body[i].finding)
+        .filter(|f| f.evidence.figures.get("destination_clients").is_none_or(|&n| n < 3.0))
+        .filter_map(|f| f.dst.host.clone().or_else(|| f.dst.domain.clone()).or_else(|| f.dst.ip.clone()))
+        .filter(|d| seen.insert(d.clone()))
         .take(3)
         .collect();
     crate::i18n::action(lang, h.verdict, &dsts.join(", "))
