@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use etherparse::{EtherType, IpNumber, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use serde::Serialize;
 
+use crate::defrag::Fragment;
 use crate::reader::linktype;
 
 /// IP protocol numbers used by the engine.
@@ -190,7 +191,155 @@ fn gtpu_inner(b: &[u8]) -> Option<&[u8]> {
 
 /// Decode one frame of the given LINKTYPE.
 pub fn decode(link_type: u32, data: &[u8]) -> Result<Decoded<'_>, Skip> {
-    from_sliced(slice_link(link_type, data)?, 0)
+    if let Some(d) = fast_decode(link_type, data) {
+        return Ok(d);
+    }
+    from_sliced(&slice_link(link_type, data)?, 0)
+}
+
+/// [`decode`] that, for an IP fragment, also hands back the sliced frame so
+/// the caller can reassemble it without slicing the frame a second time.
+pub(crate) fn decode_keep_fragment(
+    link_type: u32,
+    data: &[u8],
+) -> (Result<Decoded<'_>, Skip>, Option<Fragment<'_>>) {
+    if let Some(ip) = fast_link(link_type, data) {
+        if let Some(d) = fast_decode_ip(ip) {
+            return (Ok(d), None);
+        }
+        if let Some(f) = crate::defrag::fast_ipv4_fragment(ip) {
+            return (Err(Skip::Fragment), Some(f));
+        }
+    }
+    let p = match slice_link(link_type, data) {
+        Ok(p) => p,
+        Err(e) => return (Err(e), None),
+    };
+    match from_sliced(&p, 0) {
+        Err(Skip::Fragment) => (Err(Skip::Fragment), crate::defrag::fragment_of(&p)),
+        r => (r, None),
+    }
+}
+
+/// Fast path for the common frame: Ethernet II (at most one 802.1Q tag) or
+/// raw IP → a complete, unfragmented IPv4 (no AH) or IPv6 (no extension
+/// headers) packet → a well-formed TCP or UDP header, not a tunnel port.
+/// `None` for anything else, which the etherparse path then decodes. For the
+/// frames it accepts the result is exactly what the etherparse path gives
+/// (`fast_path_matches_etherparse` checks this); it exists because moving
+/// etherparse's large `LaxSlicedPacket` around cost more than the parsing.
+#[inline]
+fn fast_decode(link_type: u32, data: &[u8]) -> Option<Decoded<'_>> {
+    fast_decode_ip(fast_link(link_type, data)?)
+}
+
+/// The IP packet inside an Ethernet II frame (at most one 802.1Q tag, IPv4
+/// or IPv6 ethertype) or a raw-IP frame; `None` for anything else.
+#[inline]
+fn fast_link(link_type: u32, data: &[u8]) -> Option<&[u8]> {
+    Some(match link_type {
+        linktype::ETHERNET => {
+            let et = u16::from_be_bytes([*data.get(12)?, *data.get(13)?]);
+            match et {
+                0x0800 | 0x86dd => &data[14..],
+                0x8100 => {
+                    let inner = u16::from_be_bytes([*data.get(16)?, *data.get(17)?]);
+                    if inner != 0x0800 && inner != 0x86dd {
+                        return None;
+                    }
+                    &data[18..]
+                }
+                _ => return None,
+            }
+        }
+        linktype::RAW
+        | linktype::RAW_BSD
+        | linktype::RAW_OPENBSD
+        | linktype::IPV4
+        | linktype::IPV6 => data,
+        _ => return None,
+    })
+}
+
+#[inline]
+fn fast_decode_ip(ip: &[u8]) -> Option<Decoded<'_>> {
+    let (src, dst, ttl, ip_len, proto, l4) = match ip.first()? >> 4 {
+        4 => {
+            let h = ip.get(..20)?;
+            let hl = ((h[0] & 0x0f) as usize) * 4;
+            let total = u16::from_be_bytes([h[2], h[3]]) as usize;
+            // Fragment offset or MF set: fragmented.
+            if hl < 20 || total < hl || total > ip.len() || h[6] & 0x3f != 0 || h[7] != 0 {
+                return None;
+            }
+            let s = IpAddr::V4([h[12], h[13], h[14], h[15]].into());
+            let t = IpAddr::V4([h[16], h[17], h[18], h[19]].into());
+            (s, t, h[8], total as u32, h[9], &ip[hl..total])
+        }
+        6 => {
+            let h = ip.get(..40)?;
+            let plen = u16::from_be_bytes([h[4], h[5]]) as usize;
+            if plen == 0 || 40 + plen > ip.len() {
+                return None;
+            }
+            let s: [u8; 16] = h[8..24].try_into().ok()?;
+            let t: [u8; 16] = h[24..40].try_into().ok()?;
+            (
+                IpAddr::V6(s.into()),
+                IpAddr::V6(t.into()),
+                h[7],
+                40 + plen as u32,
+                h[6],
+                &ip[40..40 + plen],
+            )
+        }
+        _ => return None,
+    };
+    let sport = u16::from_be_bytes([*l4.first()?, *l4.get(1)?]);
+    let dport = u16::from_be_bytes([*l4.get(2)?, *l4.get(3)?]);
+    let (tcp, payload) = match proto {
+        ipproto::TCP => {
+            let h = l4.get(..20)?;
+            let hl = ((h[12] >> 4) as usize) * 4;
+            if hl < 20 || hl > l4.len() {
+                return None;
+            }
+            let tcp = TcpInfo {
+                seq: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                ack: u32::from_be_bytes([h[8], h[9], h[10], h[11]]),
+                flags: h[13],
+                window: u16::from_be_bytes([h[14], h[15]]),
+            };
+            (Some(tcp), &l4[hl..])
+        }
+        ipproto::UDP => {
+            let ulen = u16::from_be_bytes([*l4.get(4)?, *l4.get(5)?]) as usize;
+            if ulen < 8
+                || ulen > l4.len()
+                || sport == GTPU_PORT
+                || dport == GTPU_PORT
+                || dport == VXLAN_PORT
+            {
+                return None;
+            }
+            (None, &l4[8..ulen])
+        }
+        _ => return None,
+    };
+    Some(Decoded {
+        src,
+        dst,
+        proto,
+        sport,
+        dport,
+        tcp,
+        payload,
+        payload_wire_len: payload.len() as u32,
+        ip_len,
+        truncated: false,
+        ttl,
+        tunnel_depth: 0,
+    })
 }
 
 /// Strip the link layer and slice the rest with etherparse.
@@ -239,15 +388,15 @@ pub(crate) fn slice_link(link_type: u32, data: &[u8]) -> Result<LaxSlicedPacket<
     })
 }
 
-fn from_sliced(p: LaxSlicedPacket<'_>, depth: u8) -> Result<Decoded<'_>, Skip> {
-    let Some(net) = p.net else {
+fn from_sliced<'a>(p: &LaxSlicedPacket<'a>, depth: u8) -> Result<Decoded<'a>, Skip> {
+    let Some(net) = &p.net else {
         return Err(if p.stop_err.is_some() {
             Skip::BadIp
         } else {
             Skip::NotIp
         });
     };
-    let (src, dst, ttl, ip_len, ip_payload) = match &net {
+    let (src, dst, ttl, ip_len, ip_payload) = match net {
         LaxNetSlice::Ipv4(v4) => {
             let h = v4.header();
             (
@@ -289,7 +438,7 @@ fn from_sliced(p: LaxSlicedPacket<'_>, depth: u8) -> Result<Decoded<'_>, Skip> {
         ttl,
         tunnel_depth: depth,
     };
-    match p.transport {
+    match &p.transport {
         Some(TransportSlice::Tcp(t)) => {
             d.sport = t.source_port();
             d.dport = t.destination_port();
@@ -302,7 +451,7 @@ fn from_sliced(p: LaxSlicedPacket<'_>, depth: u8) -> Result<Decoded<'_>, Skip> {
                 window: t.window_size(),
             });
             d.payload = t.payload();
-            d.payload_wire_len = wire_payload_len(&net, hl).unwrap_or(d.payload.len() as u32);
+            d.payload_wire_len = wire_payload_len(net, hl).unwrap_or(d.payload.len() as u32);
         }
         Some(TransportSlice::Udp(u)) => {
             d.sport = u.source_port();
@@ -320,7 +469,7 @@ fn from_sliced(p: LaxSlicedPacket<'_>, depth: u8) -> Result<Decoded<'_>, Skip> {
                 if let Ok(inner) = LaxSlicedPacket::from_ip(inner)
                     && inner.net.is_some()
                 {
-                    return from_sliced(inner, depth + 1);
+                    return from_sliced(&inner, depth + 1);
                 }
             }
             if d.dport == VXLAN_PORT && d.payload.len() >= 8 + 14 && d.payload[0] & 0x08 != 0 {
@@ -330,7 +479,7 @@ fn from_sliced(p: LaxSlicedPacket<'_>, depth: u8) -> Result<Decoded<'_>, Skip> {
                 if let Ok(inner) = LaxSlicedPacket::from_ethernet(&d.payload[8..])
                     && inner.net.is_some()
                 {
-                    return from_sliced(inner, depth + 1);
+                    return from_sliced(&inner, depth + 1);
                 }
             }
         }
@@ -354,7 +503,7 @@ fn from_sliced(p: LaxSlicedPacket<'_>, depth: u8) -> Result<Decoded<'_>, Skip> {
                     return Err(Skip::TunnelTooDeep);
                 }
                 if let Some(inner) = gre_inner(ip_payload.payload) {
-                    return from_sliced(inner, depth + 1);
+                    return from_sliced(&inner, depth + 1);
                 }
             }
         }
@@ -650,6 +799,93 @@ pub(crate) mod tests {
         let d = decode(linktype::RAW, &outer).unwrap();
         assert_eq!((d.dport, d.tunnel_depth), (443, 1));
         assert_eq!(gtpu_inner(&[0x32, 0xff, 0, 0]), None);
+    }
+
+    /// The fast path must agree with etherparse on every frame it accepts:
+    /// IPv4/IPv6 × TCP/UDP, plain and VLAN-tagged, every truncation, and
+    /// many single- and double-byte header corruptions.
+    #[test]
+    fn fast_path_matches_etherparse() {
+        let tcp4 = eth_ipv4_tcp(
+            [10, 0, 0, 1],
+            [8, 8, 8, 8],
+            40000,
+            443,
+            0x18,
+            7,
+            b"payload!",
+        );
+        let mut udp4 = tcp4.clone();
+        udp4[14 + 9] = 17;
+        udp4[14 + 20 + 4..14 + 20 + 6].copy_from_slice(&16u16.to_be_bytes());
+        let mut tcp6 = vec![0u8; 12];
+        tcp6.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0, 0, 28, 6, 64]);
+        tcp6.extend((0..32).map(|i| i as u8));
+        tcp6.extend_from_slice(&tcp4[14 + 20..]);
+        let mut udp6 = tcp6.clone();
+        udp6[14 + 6] = 17;
+        udp6[14 + 40 + 4..14 + 40 + 6].copy_from_slice(&28u16.to_be_bytes());
+        let vlan = |f: &[u8]| {
+            let mut v = f[..12].to_vec();
+            v.extend_from_slice(&[0x81, 0x00, 0, 5]);
+            v.extend_from_slice(&f[12..]);
+            v
+        };
+        let mut frames = vec![tcp4.clone(), udp4.clone(), tcp6.clone(), udp6.clone()];
+        frames.extend([vlan(&tcp4), vlan(&udp6)]);
+        let padded = [tcp4.clone(), vec![0; 6]].concat();
+        frames.push(padded);
+        // IPv4 fragments: first (MF), middle (MF + offset), last (offset).
+        for (b6, b7) in [(0x20, 0), (0x20, 3), (0x00, 0x81)] {
+            let mut f = udp4.clone();
+            f[14 + 6] = b6;
+            f[14 + 7] = b7;
+            frames.push(f);
+        }
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let (mut checked, mut fast, mut frags) = (0, 0, 0);
+        for base in &frames {
+            let mut variants: Vec<Vec<u8>> = (0..=base.len()).map(|n| base[..n].to_vec()).collect();
+            for _ in 0..4000 {
+                let mut v = base.clone();
+                for _ in 0..1 + next() % 2 {
+                    let i = (next() % 80) as usize % v.len();
+                    v[i] = next() as u8;
+                }
+                variants.push(v);
+            }
+            for v in &variants {
+                for lt in [linktype::ETHERNET, linktype::RAW] {
+                    let f = if lt == linktype::RAW {
+                        v.get(14..).unwrap_or(&[])
+                    } else {
+                        v
+                    };
+                    checked += 1;
+                    if let Some(d) = fast_decode(lt, f) {
+                        fast += 1;
+                        let slow = slice_link(lt, f).and_then(|p| from_sliced(&p, 0));
+                        assert_eq!(Ok(d), slow, "frame {f:02x?}");
+                    }
+                    if let Some(frag) = fast_link(lt, f).and_then(crate::defrag::fast_ipv4_fragment)
+                    {
+                        frags += 1;
+                        let p = slice_link(lt, f).unwrap();
+                        assert_eq!(from_sliced(&p, 0), Err(Skip::Fragment), "frame {f:02x?}");
+                        let slow = crate::defrag::fragment_of(&p).unwrap();
+                        assert_eq!(format!("{frag:?}"), format!("{slow:?}"), "frame {f:02x?}");
+                    }
+                }
+            }
+        }
+        assert!(fast > checked / 4, "{fast} of {checked}");
+        assert!(frags > 100, "{frags} fragments");
     }
 
     #[test]

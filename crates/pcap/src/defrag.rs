@@ -112,11 +112,40 @@ pub(crate) fn fragment_of<'a>(p: &LaxSlicedPacket<'a>) -> Option<Fragment<'a>> {
     }
 }
 
+/// Fast path of [`fragment_of`] for a complete IPv4 fragment (header and
+/// total length within the captured bytes, no AH): the same [`Fragment`]
+/// without slicing the frame with etherparse. `None` for anything else.
+pub(crate) fn fast_ipv4_fragment(ip: &[u8]) -> Option<Fragment<'_>> {
+    let h = ip.get(..20)?;
+    let hl = ((h[0] & 0x0f) as usize) * 4;
+    let total = u16::from_be_bytes([h[2], h[3]]) as usize;
+    let fragmenting = h[6] & 0x3f != 0 || h[7] != 0;
+    if h[0] >> 4 != 4
+        || hl < 20
+        || total < hl
+        || total > ip.len()
+        || !fragmenting
+        || h[9] == IpNumber::AUTHENTICATION_HEADER.0
+    {
+        return None;
+    }
+    Some(Fragment {
+        src: IpAddr::V4([h[12], h[13], h[14], h[15]].into()),
+        dst: IpAddr::V4([h[16], h[17], h[18], h[19]].into()),
+        id: u16::from_be_bytes([h[4], h[5]]) as u32,
+        proto: h[9],
+        ttl: h[8],
+        offset: etherparse::IpFragOffset::try_new(u16::from_be_bytes([h[6] & 0x1f, h[7]])).ok()?,
+        more: h[6] & 0x20 != 0,
+        payload: &ip[hl..total],
+    })
+}
+
 /// The reassembly pool.
 #[derive(Debug, Default)]
 pub struct Defragmenter {
     cfg: DefragConfig,
-    active: HashMap<Key, (IpDefragBuf, i64, usize, u8)>,
+    active: HashMap<Key, (IpDefragBuf, i64, usize, u8), foldhash::fast::RandomState>,
     bytes: usize,
     /// Counters.
     pub stats: DefragStats,

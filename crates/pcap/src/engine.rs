@@ -10,8 +10,8 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::decode::{DecodeStats, Decoded, Skip, decode, ipproto, slice_link, tcpflag};
-use crate::defrag::{DefragConfig, DefragStats, Defragmenter, fragment_of};
+use crate::decode::{DecodeStats, Decoded, Skip, decode, decode_keep_fragment, ipproto, tcpflag};
+use crate::defrag::{DefragConfig, DefragStats, Defragmenter};
 use crate::ident::IdentMethod;
 use crate::quic::{self, QuicState};
 use crate::reader::Packet;
@@ -481,7 +481,8 @@ struct Flow {
 #[derive(Debug)]
 pub struct Engine {
     cfg: EngineConfig,
-    flows: HashMap<FlowKey, Flow>,
+    /// Boxed: probing the table then touches small buckets, not whole flows.
+    flows: HashMap<FlowKey, Box<Flow>, foldhash::fast::RandomState>,
     out: EngineOutput,
     stats: EngineStats,
     clock: i64,
@@ -499,7 +500,7 @@ impl Engine {
         let defrag = Defragmenter::new(cfg.defrag.clone());
         Engine {
             cfg,
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             out: EngineOutput::default(),
             stats: EngineStats::default(),
             clock: i64::MIN,
@@ -534,18 +535,14 @@ impl Engine {
     pub fn process(&mut self, p: &Packet<'_>) {
         self.stats.packets += 1;
         self.stats.bytes += p.data.len() as u64;
-        let r = decode(p.link_type, p.data);
+        let (r, frag) = decode_keep_fragment(p.link_type, p.data);
         self.stats.decode.count(&r);
         let ts = p.ts_ns;
         let d = match r {
             Ok(d) => d,
             Err(Skip::Fragment) => {
                 self.advance_clock(ts);
-                let Some(frag) = slice_link(p.link_type, p.data)
-                    .ok()
-                    .as_ref()
-                    .and_then(fragment_of)
-                else {
+                let Some(frag) = frag else {
                     return;
                 };
                 let whole = self.defrag.add(frag, ts);
@@ -579,15 +576,16 @@ impl Engine {
         }
     }
 
-    fn on_decoded(&mut self, d: &Decoded<'_>, ts: i64, offset: u64) {
-        let (key, src_is_a) = FlowKey::new(d);
+    /// Create the flow of `key`, or restart it after its active timeout: the
+    /// rare path of [`Engine::on_decoded`].
+    fn start_flow(&mut self, key: FlowKey, src_is_a: bool, d: &Decoded<'_>, ts: i64) {
         // Active timeout: emit and restart.
         if let Some(f) = self.flows.get(&key)
             && ts.saturating_sub(f.first_ts) > self.cfg.active_ns
         {
             let f = self.flows.remove(&key).expect("present");
             self.stats.flows_active += 1;
-            self.emit(key, f, EndReason::Active);
+            self.emit(key, *f, EndReason::Active);
         }
         if !self.flows.contains_key(&key) {
             if self.flows.len() >= self.cfg.max_flows {
@@ -595,9 +593,21 @@ impl Engine {
             }
             let f = new_flow(&key, src_is_a, d, ts);
             self.stats.flows_created += 1;
-            self.flows.insert(key, f);
+            self.flows.insert(key, Box::new(f));
         }
-        let f = self.flows.get_mut(&key).expect("inserted");
+    }
+
+    fn on_decoded(&mut self, d: &Decoded<'_>, ts: i64, offset: u64) {
+        let (key, src_is_a) = FlowKey::new(d);
+        // One table lookup for the common case: a live flow within its
+        // active timeout.
+        let f = match self.flows.get_mut(&key) {
+            Some(f) if ts.saturating_sub(f.first_ts) <= self.cfg.active_ns => f,
+            _ => {
+                self.start_flow(key, src_is_a, d, ts);
+                self.flows.get_mut(&key).expect("inserted")
+            }
+        };
         let from_client = src_is_a == f.a_is_client;
         let dir = if from_client { 0 } else { 1 };
         f.last_ts = f.last_ts.max(ts);
@@ -683,7 +693,7 @@ impl Engine {
                     self.stats.flows_idle += 1;
                     EndReason::Idle
                 };
-                self.emit(k, f, why);
+                self.emit(k, *f, why);
             }
         }
     }
@@ -696,7 +706,7 @@ impl Engine {
         for (_, k) in seen.into_iter().take(n) {
             if let Some(f) = self.flows.remove(&k) {
                 self.stats.flows_evicted += 1;
-                self.emit(k, f, EndReason::Evicted);
+                self.emit(k, *f, EndReason::Evicted);
             }
         }
     }
@@ -1246,9 +1256,9 @@ fn udp_data(
         || d.sport == 5353
         || d.dport == 5353
     {
-        match dns::parse_message(d.payload) {
-            Ok(m) => out.dns.push(dns::DnsRecord::from_message(
-                &m,
+        match dns::parser::parse_message_lite(d.payload) {
+            Ok(m) => out.dns.push(dns::DnsRecord::from_owned(
+                m,
                 f.id,
                 ts,
                 from_client,

@@ -64,6 +64,38 @@ impl DnsRecord {
     }
 }
 
+impl DnsRecord {
+    /// Build from a parsed message (from `parse_message` or the engine's
+    /// `parse_message_lite`), moving its strings instead of copying.
+    pub fn from_owned(
+        m: Message<'_>,
+        flow_id: u64,
+        ts_ns: i64,
+        from_client: bool,
+        size: usize,
+    ) -> Self {
+        let qtype = m.questions.first().map(|q| q.qtype);
+        DnsRecord {
+            flow_id,
+            ts_ns,
+            from_client,
+            id: m.id,
+            is_response: m.is_response,
+            opcode: m.opcode,
+            rcode: m.rcode,
+            truncated: m.truncated,
+            query: m.questions.into_iter().next().map(|q| q.name),
+            qtype,
+            answers: m
+                .answers
+                .into_iter()
+                .map(|a| (a.rtype, a.ttl, a.text.unwrap_or_default()))
+                .collect(),
+            size,
+        }
+    }
+}
+
 /// Parse length-prefixed DNS messages from a TCP stream; returns bytes consumed.
 pub fn tcp_messages(
     buf: &[u8],
@@ -79,8 +111,8 @@ pub fn tcp_messages(
         let Some(msg) = buf.get(pos + 2..pos + 2 + len) else {
             break;
         };
-        match parse_message(msg) {
-            Ok(m) => out.push(DnsRecord::from_message(&m, flow_id, ts, from_client, len)),
+        match parser::parse_message_lite(msg) {
+            Ok(m) => out.push(DnsRecord::from_owned(m, flow_id, ts, from_client, len)),
             Err(_) => *malformed += 1,
         }
         pos += 2 + len;

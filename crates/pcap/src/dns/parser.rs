@@ -81,8 +81,21 @@ fn u16_at(b: &[u8], p: usize) -> Result<u16, DnsError> {
 
 /// Read a (possibly compressed) name at `pos`; returns the name and the
 /// offset just past it in the original position.
-pub fn read_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), DnsError> {
-    let mut out = String::new();
+pub fn read_name(msg: &[u8], pos: usize) -> Result<(String, usize), DnsError> {
+    let mut out = String::with_capacity(32);
+    let end = walk_name(msg, pos, Some(&mut out))?;
+    Ok((out, end))
+}
+
+/// Validate the name at `pos` exactly as [`read_name`] does (same errors,
+/// same end offset) without building the string.
+fn skip_name(msg: &[u8], pos: usize) -> Result<usize, DnsError> {
+    walk_name(msg, pos, None)
+}
+
+fn walk_name(msg: &[u8], mut pos: usize, mut out: Option<&mut String>) -> Result<usize, DnsError> {
+    // Length of the rendered name (== `out.len()` when building it).
+    let mut rendered = 0usize;
     let mut end = None;
     let mut hops = 0;
     // Pointers must go strictly backwards: guarantees termination.
@@ -92,22 +105,44 @@ pub fn read_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), DnsError
         match len & 0xc0 {
             0x00 => {
                 if len == 0 {
-                    return Ok((out, end.unwrap_or(pos + 1)));
+                    return Ok(end.unwrap_or(pos + 1));
                 }
                 let label = msg
                     .get(pos + 1..pos + 1 + len)
                     .ok_or(DnsError::Truncated(pos))?;
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                for &c in label {
-                    if c.is_ascii_graphic() && c != b'.' && c != b'\\' {
-                        out.push(c as char);
-                    } else {
-                        out.push_str(&format!("\\x{c:02x}"));
+                if rendered > 0 {
+                    rendered += 1;
+                    if let Some(o) = out.as_deref_mut() {
+                        o.push('.');
                     }
                 }
-                if out.len() > 1024 {
+                let plain = |c: u8| c.is_ascii_graphic() && c != b'.' && c != b'\\';
+                if label.iter().all(|&c| plain(c)) {
+                    // The usual label: copied whole (printable ASCII is UTF-8).
+                    rendered += label.len();
+                    if let Some(o) = out.as_deref_mut() {
+                        o.push_str(std::str::from_utf8(label).unwrap_or_default());
+                    }
+                } else {
+                    for &c in label {
+                        if plain(c) {
+                            rendered += 1;
+                            if let Some(o) = out.as_deref_mut() {
+                                o.push(c as char);
+                            }
+                        } else {
+                            rendered += 4;
+                            if let Some(o) = out.as_deref_mut() {
+                                // `\xHH` without a format! allocation per byte.
+                                const H: &[u8; 16] = b"0123456789abcdef";
+                                o.push_str("\\x");
+                                o.push(H[(c >> 4) as usize] as char);
+                                o.push(H[(c & 15) as usize] as char);
+                            }
+                        }
+                    }
+                }
+                if rendered > 1024 {
                     return Err(DnsError::BadName(pos));
                 }
                 pos += 1 + len;
@@ -154,6 +189,17 @@ fn rdata_text(msg: &[u8], rtype: u16, rdata_pos: usize, rdata: &[u8]) -> Option<
 
 /// Parse one DNS message.
 pub fn parse_message(msg: &[u8]) -> Result<Message<'_>, DnsError> {
+    parse(msg, true)
+}
+
+/// [`parse_message`] (same result, same errors) except that the answers'
+/// owner names and the names of questions after the first are left empty:
+/// [`crate::dns::DnsRecord`] does not use them.
+pub(crate) fn parse_message_lite(msg: &[u8]) -> Result<Message<'_>, DnsError> {
+    parse(msg, false)
+}
+
+fn parse(msg: &[u8], all_names: bool) -> Result<Message<'_>, DnsError> {
     if msg.len() < 12 {
         return Err(DnsError::ShortHeader);
     }
@@ -178,8 +224,12 @@ pub fn parse_message(msg: &[u8]) -> Result<Message<'_>, DnsError> {
         additional_count: ar,
     };
     let mut pos = 12;
-    for _ in 0..qd {
-        let (name, p) = read_name(msg, pos)?;
+    for i in 0..qd {
+        let (name, p) = if all_names || i == 0 {
+            read_name(msg, pos)?
+        } else {
+            (String::new(), skip_name(msg, pos)?)
+        };
         let qtype = u16_at(msg, p)?;
         let qclass = u16_at(msg, p + 2)?;
         m.questions.push(Question {
@@ -190,7 +240,11 @@ pub fn parse_message(msg: &[u8]) -> Result<Message<'_>, DnsError> {
         pos = p + 4;
     }
     for _ in 0..an {
-        let (name, p) = read_name(msg, pos)?;
+        let (name, p) = if all_names {
+            read_name(msg, pos)?
+        } else {
+            (String::new(), skip_name(msg, pos)?)
+        };
         let rtype = u16_at(msg, p)?;
         let class = u16_at(msg, p + 2)?;
         let ttl = msg
@@ -266,6 +320,57 @@ pub(crate) mod tests {
             assert!(parse_message(&b[..cut]).is_err(), "cut {cut}");
         }
         assert_eq!(read_name(b"\x05ab\x00", 0), Err(DnsError::Truncated(0)));
+    }
+
+    /// The engine's lite parse must accept and reject exactly what the full
+    /// parse does and differ only in the names it leaves empty.
+    #[test]
+    fn lite_parse_matches_full_parse() {
+        let mut long = vec![0, 1, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0];
+        for _ in 0..2 {
+            for _ in 0..40 {
+                long.extend_from_slice(b"\x1a\x00\xffabcdefghijklmnopqrstuvwx");
+            }
+            long.extend_from_slice(&[0, 0, 1, 0, 1]);
+        }
+        long.extend_from_slice(&[0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 1, 0, 2, 0xc0, 12]);
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        assert_eq!(
+            parse_message_lite(&long).err(),
+            Some(DnsError::BadName(12 + 27 * 31))
+        );
+        for base in [sample_response(), long] {
+            let mut variants: Vec<Vec<u8>> = (0..=base.len()).map(|n| base[..n].to_vec()).collect();
+            for _ in 0..5000 {
+                let mut v = base.clone();
+                for _ in 0..1 + next() % 3 {
+                    let i = next() as usize % v.len();
+                    v[i] = next() as u8;
+                }
+                variants.push(v);
+            }
+            for v in &variants {
+                let (full, lite) = (parse_message(v), parse_message_lite(v));
+                match (full, lite) {
+                    (Ok(mut f), Ok(l)) => {
+                        for q in f.questions.iter_mut().skip(1) {
+                            q.name.clear();
+                        }
+                        for a in &mut f.answers {
+                            a.name.clear();
+                        }
+                        assert_eq!(f, l);
+                    }
+                    (f, l) => assert_eq!(f.err(), l.err(), "{v:02x?}"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -33,8 +33,17 @@ pub struct Ja4 {
     pub ja4_ro: String,
 }
 
-fn join_dec<T: ToString>(v: impl Iterator<Item = T>) -> String {
-    v.map(|x| x.to_string()).collect::<Vec<_>>().join("-")
+fn join_dec<T: std::fmt::Display>(v: impl Iterator<Item = T>) -> String {
+    use std::fmt::Write as _;
+    // One growing string, no per-item String and Vec (hot: every ClientHello).
+    let mut s = String::with_capacity(128);
+    for (i, x) in v.enumerate() {
+        if i > 0 {
+            s.push('-');
+        }
+        let _ = write!(s, "{x}");
+    }
+    s
 }
 
 /// JA3 string `version,ciphers,extensions,groups,point_formats` (GREASE removed).
@@ -79,9 +88,7 @@ pub(crate) fn sha256_12(s: &str) -> String {
     if s.is_empty() {
         return "000000000000".to_string();
     }
-    let mut h = hex(&Sha256::digest(s.as_bytes()));
-    h.truncate(12);
-    h
+    hex(&Sha256::digest(s.as_bytes())[..6])
 }
 
 pub(crate) fn version_code(v: u16) -> &'static str {
@@ -119,7 +126,17 @@ pub(crate) fn alpn_code(alpn: Option<&Vec<u8>>) -> String {
 }
 
 pub(crate) fn hex4_list(v: impl Iterator<Item = u16>) -> String {
-    v.map(|x| format!("{x:04x}")).collect::<Vec<_>>().join(",")
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(160);
+    for x in v {
+        if !s.is_empty() {
+            s.push(',');
+        }
+        for shift in [12, 8, 4, 0] {
+            s.push(H[((x >> shift) & 15) as usize] as char);
+        }
+    }
+    s
 }
 
 /// Compute JA4, JA4_r, JA4_o and JA4_ro.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
 
-use fingerprint::{Ja4Transport, hex, ja3_string, ja3s_string, ja4, md5_hex};
+use fingerprint::{Ja4, Ja4Transport, hex, ja3_string, ja3s_string, ja4, md5_hex};
 use parser::{
     CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE, ClientHello, HS_CERTIFICATE, HS_CLIENT_HELLO,
     HS_SERVER_HELLO, RecordPeek, certificate_chain, next_handshake, parse_client_hello,
@@ -149,6 +149,34 @@ pub fn cert_info(der: &[u8]) -> CertInfo {
         ci.ja4x_r = Some(j.ja4x_r);
     }
     ci
+}
+
+/// [`cert_info`] through a small per-thread cache keyed by the exact DER:
+/// the same few server certificates recur across thousands of handshakes,
+/// and X.509 parsing plus two digests was the largest cost of TLS metadata.
+/// Bounded: certificates up to 8 KiB, at most 512 entries (then cleared).
+fn cert_info_cached(der: &[u8]) -> CertInfo {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    type Cache = HashMap<Box<[u8]>, CertInfo, foldhash::fast::RandomState>;
+    thread_local! {
+        static CACHE: RefCell<Cache> = RefCell::new(HashMap::default());
+    }
+    if der.len() > 8192 {
+        return cert_info(der);
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(ci) = c.get(der) {
+            return ci.clone();
+        }
+        let ci = cert_info(der);
+        if c.len() >= 512 {
+            c.clear();
+        }
+        c.insert(der.into(), ci.clone());
+        ci
+    })
 }
 
 /// Cap on buffered handshake bytes per direction (a certificate chain fits).
@@ -293,7 +321,7 @@ impl TlsState {
                         r.certificates = certificate_chain(body)
                             .into_iter()
                             .take(8)
-                            .map(cert_info)
+                            .map(cert_info_cached)
                             .collect();
                     }
                 }
@@ -335,8 +363,7 @@ pub(crate) fn record_from_hello(
     handshake: u32,
     transport: Ja4Transport,
 ) -> TlsRecord {
-    let j3 = ja3_string(ch);
-    let j4 = ja4(ch, transport);
+    let (j3, ja3, j4) = fingerprints_cached(ch, transport);
     TlsRecord {
         flow_id,
         handshake,
@@ -349,7 +376,7 @@ pub(crate) fn record_from_hello(
             .collect(),
         client_version: ch.legacy_version,
         client_supported_versions: ch.supported_versions.clone(),
-        ja3: md5_hex(&j3),
+        ja3,
         ja3_string: j3,
         ja4: j4.ja4,
         ja4_r: j4.ja4_r,
@@ -357,6 +384,94 @@ pub(crate) fn record_from_hello(
         ja4_ro: j4.ja4_ro,
         ..Default::default()
     }
+}
+
+/// JA3 string, JA3 and JA4 of a ClientHello, through a small per-thread
+/// cache: one client stack sends the same hello fields again and again, and
+/// building the fingerprint strings and digests was the largest cost of TLS
+/// metadata. The key is every [`ClientHello`] field except `sni` (JA3 and
+/// JA4 do not read it), plus the transport; a hit is checked field by field
+/// (the exhaustive destructuring below stops compiling if a field is added).
+/// Bounded: at most 1024 entries, then cleared.
+fn fingerprints_cached(ch: &ClientHello, transport: Ja4Transport) -> (String, String, Ja4) {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::hash::{BuildHasher, Hash, Hasher};
+    struct Entry {
+        transport: Ja4Transport,
+        hello: ClientHello,
+        ja3_string: String,
+        ja3: String,
+        ja4: Ja4,
+    }
+    type Cache = (foldhash::fast::RandomState, HashMap<u64, Entry>);
+    thread_local! {
+        static CACHE: RefCell<Cache> = RefCell::new(Default::default());
+    }
+    let same = |e: &Entry| {
+        let ClientHello {
+            legacy_version,
+            ciphers,
+            extensions,
+            sni: _,
+            alpn,
+            groups,
+            point_formats,
+            sig_algs,
+            supported_versions,
+        } = &e.hello;
+        e.transport == transport
+            && *legacy_version == ch.legacy_version
+            && *ciphers == ch.ciphers
+            && *extensions == ch.extensions
+            && *alpn == ch.alpn
+            && *groups == ch.groups
+            && *point_formats == ch.point_formats
+            && *sig_algs == ch.sig_algs
+            && *supported_versions == ch.supported_versions
+    };
+    CACHE.with(|c| {
+        let (seed, map) = &mut *c.borrow_mut();
+        let mut h = seed.build_hasher();
+        let ClientHello {
+            legacy_version,
+            ciphers,
+            extensions,
+            sni: _,
+            alpn,
+            groups,
+            point_formats,
+            sig_algs,
+            supported_versions,
+        } = ch;
+        (transport as u8, legacy_version, ciphers, extensions, alpn).hash(&mut h);
+        (groups, point_formats, sig_algs, supported_versions).hash(&mut h);
+        let key = h.finish();
+        if let Some(e) = map.get(&key).filter(|e| same(e)) {
+            return (e.ja3_string.clone(), e.ja3.clone(), e.ja4.clone());
+        }
+        let j3 = ja3_string(ch);
+        let j3_md5 = md5_hex(&j3);
+        let j4 = ja4(ch, transport);
+        if map.len() >= 1024 {
+            map.clear();
+        }
+        let hello = ClientHello {
+            sni: None,
+            ..ch.clone()
+        };
+        map.insert(
+            key,
+            Entry {
+                transport,
+                hello,
+                ja3_string: j3.clone(),
+                ja3: j3_md5.clone(),
+                ja4: j4.clone(),
+            },
+        );
+        (j3, j3_md5, j4)
+    })
 }
 
 #[cfg(test)]
