@@ -6,7 +6,9 @@
 //! finding. It becomes one when the same (client, destination) pair also
 //! shows periodicity ([`crate::beacon::robust`]), a scripting or empty
 //! User-Agent, a raw IP, a DGA-like name ([`crate::dga`]) or uploads; the
-//! explanation names which evidence combined. A DGA-like name that is the
+//! explanation names which evidence combined. Destinations the catalog names
+//! (cloud services, also by published address ranges) are known, not rare.
+//! A DGA-like name that is the
 //! only other evidence is left to the `dga` detector, which already reports
 //! that pair (or folds it into a burst), so one name never counts twice.
 //!
@@ -108,8 +110,12 @@ impl Detector for RareDestination {
         let min_up = ctx.param(&INFO, "min_upload_mb") * 1e6;
         let max_samples = ctx.param(&INFO, "max_samples").max(0.0) as usize;
         let prev = Prevalence::build(t);
+        // A destination the catalog names (a cloud service, also by its
+        // published address ranges) is known, not rare: its use is the
+        // leak-risk inventory's business.
         let rare_row = |r: u32| {
             t.host.get(r as usize).is_some_and(|&h| h != NONE)
+                && t.service(r) == NONE
                 && prev.is_rare(prev.of_row(t, r), max_hosts, max_frac)
                 && prev.first_of_row(t, r) >= new_after
         };

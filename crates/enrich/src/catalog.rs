@@ -15,6 +15,7 @@
 //! domains = ["dropbox.com"]            # that name and every name below it
 //! hosts = ["dl.example.net"]           # exactly these names
 //! patterns = ["*-my.sharepoint.com"]   # `*.x` = strictly below x; `a*b.x` = first-label glob
+//! cidrs = ["52.112.0.0/14"]            # published ranges, for hosts logged as IP literals (/8 or narrower)
 //! anonymous = false                    # usable without an account
 //! link_sharing = true                  # shares files by public link
 //! e2ee = false                         # end-to-end encrypted content
@@ -112,6 +113,9 @@ pub struct Service {
     pub hosts: Vec<String>,
     /// Wildcard patterns as written.
     pub patterns: Vec<String>,
+    /// Address ranges the vendor publishes for the service (reached by IP
+    /// literal, e.g. Teams media relays), matched when the host is an IP.
+    pub cidrs: Vec<ipnet::IpNet>,
     /// Usable without an account.
     pub anonymous: bool,
     /// Shares files by public link.
@@ -242,6 +246,8 @@ struct RawService {
     hosts: Vec<Spanned<String>>,
     #[serde(default)]
     patterns: Vec<Spanned<String>>,
+    #[serde(default)]
+    cidrs: Vec<Spanned<String>>,
     #[serde(default)]
     anonymous: bool,
     #[serde(default)]
@@ -489,6 +495,17 @@ impl Catalog {
         Some(HostMatch { service, tenant })
     }
 
+    /// The service whose published address ranges hold `ip` (the longest
+    /// prefix wins), for hosts logged as IP literals.
+    pub fn lookup_ip(&self, ip: std::net::IpAddr) -> Option<&Service> {
+        self.services
+            .iter()
+            .flat_map(|s| s.cidrs.iter().map(move |n| (n, s)))
+            .filter(|(n, _)| n.contains(&ip))
+            .max_by_key(|(n, _)| n.prefix_len())
+            .map(|(_, s)| s)
+    }
+
     /// The first upload rule of `service` that the request matches; else,
     /// for a service that is not a shared API host, the generic rule
     /// (`generic/upload-path`, see [`generic_upload_rule`]).
@@ -650,6 +667,18 @@ fn compile(e: &Entry<'_>) -> Result<Service> {
             query,
         });
     }
+    let mut cidrs = Vec::new();
+    for c in &r.cidrs {
+        let net: ipnet::IpNet = c
+            .get_ref()
+            .trim()
+            .parse()
+            .map_err(|x| e.err(c.span().start, id, format!("bad `cidrs` entry {:?}: {x}", c.get_ref())))?;
+        if net.prefix_len() < 8 {
+            return Err(e.err(c.span().start, id, format!("`cidrs` entry {net} is wider than /8")));
+        }
+        cidrs.push(net.trunc());
+    }
     Ok(Service {
         id: id.clone(),
         name,
@@ -659,6 +688,7 @@ fn compile(e: &Entry<'_>) -> Result<Service> {
         domains: r.domains.iter().map(|d| d.get_ref().clone()).collect(),
         hosts: r.hosts.iter().map(|d| d.get_ref().clone()).collect(),
         patterns: r.patterns.iter().map(|d| d.get_ref().clone()).collect(),
+        cidrs,
         anonymous: r.anonymous,
         link_sharing: r.link_sharing,
         e2ee: r.e2ee,

@@ -459,6 +459,14 @@ impl Enricher {
                 }
             }
         }
+        // A host logged as an IP literal: the vendors' published ranges.
+        if service.is_none()
+            && let Some(ip) = host_ip
+            && let Some(svc) = self.catalog.lookup_ip(ip)
+        {
+            service = Some(svc);
+            status = Some(self.policy.status(svc, None));
+        }
 
         let src_internal = rec
             .client_ip

@@ -538,3 +538,24 @@ fn path_falls_back_to_the_logged_url() {
     };
     assert_eq!(e.enrich(&r).upload_rule.unwrap().id, "pastebin/api-post");
 }
+
+#[test]
+fn published_address_ranges_name_the_service_of_ip_literal_hosts() {
+    let e = enricher();
+    // A Teams media relay reached by IP (Microsoft's published 52.112.0.0/14).
+    let r = rec("CONNECT", "52.112.27.240", "/");
+    let out = e.enrich(&r);
+    assert_eq!(out.service.map(|s| s.id.as_str()), Some("microsoft-teams"));
+    assert!(out.host_is_ip);
+    // Next door, outside the range: no service.
+    let r = rec("CONNECT", "52.116.0.1", "/");
+    assert!(e.enrich(&r).service.is_none());
+    // A bad range in a user catalog is refused with the service and reason.
+    let err = kensa_enrich::Catalog::from_sources(&[(
+        "user.toml",
+        "[[service]]\nid = \"x\"\nname = \"X\"\nvendor = \"V\"\ncategory = \"storage\"\ncidrs = [\"10.0.0.0/4\"]\n",
+    )])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("wider than /8") && err.contains('x'), "{err}");
+}
