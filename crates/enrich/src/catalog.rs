@@ -566,11 +566,11 @@ fn compile(e: &Entry<'_>) -> Result<Service> {
             )
         })?,
     };
-    if r.domains.is_empty() && r.hosts.is_empty() && r.patterns.is_empty() {
+    if r.domains.is_empty() && r.hosts.is_empty() && r.patterns.is_empty() && r.cidrs.is_empty() {
         return Err(e.err(
             id_at,
             id,
-            "needs at least one of `domains`, `hosts`, `patterns`",
+            "needs at least one of `domains`, `hosts`, `patterns`, `cidrs`",
         ));
     }
     for d in r.domains.iter().chain(&r.hosts) {
