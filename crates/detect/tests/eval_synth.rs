@@ -532,6 +532,12 @@ fn week_of_500_hosts() {
         for h in &s.unexplained_high {
             println!("  unexplained: {} {}", h.0, h.1);
         }
+        // The top 20 as ranked (one line per detector and client).
+        let mut seen = std::collections::HashSet::new();
+        for f in run.findings.iter().filter(|f| seen.insert((f.detector.clone(), f.src.ip.clone(), f.src.user.clone()))).take(20) {
+            let tp = truth.items.iter().any(|it| matches(f, it));
+            println!("  {} {:5.1} {:<16} {}", if tp { "TP" } else { "--" }, f.score, f.detector, f.explanation.en.chars().take(150).collect::<String>());
+        }
         if s.precision_at_20 < 0.9 {
             failures.push(format!("{name}: precision@20 {:.2}", s.precision_at_20));
         }

@@ -152,6 +152,9 @@ pub struct App {
     pub analyst: String,
     /// Generated reports by id.
     pub downloads: Mutex<HashMap<String, Download>>,
+    /// The per-host roll-up of the index, computed on first use after a
+    /// change (the overview would otherwise redo it over every finding).
+    pub hosts_cache: Mutex<Option<Arc<Vec<kensa_detect::hosts::HostSummary>>>>,
 }
 
 impl App {
@@ -176,6 +179,7 @@ impl App {
             reports: cfg.reports,
             analyst: cfg.analyst,
             downloads: Mutex::new(HashMap::new()),
+            hosts_cache: Mutex::new(None),
         }))
     }
 
@@ -194,7 +198,13 @@ impl App {
     pub fn reload(&self) -> Result<(), WebError> {
         let ix = triage::load_index(&self.case())?;
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = ix;
+        self.invalidate_hosts();
         Ok(())
+    }
+
+    /// Forgets the cached roll-up (after any verdict or rule change).
+    pub fn invalidate_hosts(&self) {
+        *self.hosts_cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 

@@ -241,7 +241,10 @@ async fn overview(State(app): St, c: Ctx) -> Res {
         .unwrap_or_default();
     let ix = app.index.read().unwrap_or_else(|e| e.into_inner());
     let fc = ix.facets();
-    let hosts = host_rollup(ix.rows());
+    let hosts = {
+        let mut cache = app.hosts_cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get_or_insert_with(|| Arc::new(host_rollup(ix.rows()))).clone()
+    };
     let sev: Vec<(String, f64)> = SEVERITIES.iter().map(|s| (s.to_string(), *fc.severities.get(*s).unwrap_or(&0) as f64)).collect();
     let det: Vec<(String, f64)> = fc.detectors.iter().map(|(k, v)| (k.clone(), *v as f64)).collect();
     let days: Vec<(String, f64)> = fc.days.iter().map(|(k, v)| (k.clone(), *v as f64)).collect();
@@ -435,6 +438,7 @@ async fn bulk(State(app): St, body: Bytes) -> Res {
             }
             triage::set_verdict(&mut case, k, status, None, &app.analyst)?;
             ix.set_status(k, status, None);
+            app.invalidate_hosts();
         }
     }
     Ok(Redirect::to(&safe_back(field(&f, "back"))).into_response())
@@ -660,6 +664,7 @@ async fn verdict(State(app): St, Path(id): Path<String>, body: Bytes) -> Res {
         let mut case = app.case();
         triage::set_verdict(&mut case, &key, status, Some(note), &app.analyst)?;
         app.index.write().unwrap_or_else(|e| e.into_inner()).set_status(&key, status, Some(note.to_string()));
+        app.invalidate_hosts();
     }
     Ok(Redirect::to(&format!("/finding/{}", enc(&id))).into_response())
 }

@@ -77,6 +77,15 @@ static INFO: DetectorInfo = DetectorInfo {
                      never high, so new beacons rank first.",
         },
         Threshold {
+            name: "established_fleet_clients",
+            default: 3.0,
+            reason: "An established rhythm (see `established_cap`) to a destination that three or \
+                     more clients poll is a deployed agent fleet (monitoring, EDR, sync) however \
+                     small a fraction of a large network it is: capped at `shared_cap` like a \
+                     fleet-wide destination. An implant older than the logs on three hosts is \
+                     the accepted miss; intel and the other detectors still see it.",
+        },
+        Threshold {
             name: "service_cap",
             default: 60.0,
             reason: "Destinations the enrich catalog names (cloud storage, SaaS) are \
@@ -139,6 +148,7 @@ impl Detector for Beacon {
         let shared_fraction = ctx.param(&INFO, "shared_fraction");
         let shared_cap = ctx.param(&INFO, "shared_cap");
         let established_cap = ctx.param(&INFO, "established_cap");
+        let established_fleet = ctx.param(&INFO, "established_fleet_clients");
         let service_cap = ctx.param(&INFO, "service_cap");
         let prev = crate::common::Prevalence::build(t);
         let mut scratch = robust::Scratch::default();
@@ -182,6 +192,9 @@ impl Detector for Beacon {
                 && active.len() as f64 >= 0.9 * n_days as f64;
             if established {
                 score = score.min(established_cap);
+                if clients as f64 >= established_fleet {
+                    score = score.min(shared_cap);
+                }
             }
             let known_service = t.service(first) != crate::table::NONE;
             if known_service {

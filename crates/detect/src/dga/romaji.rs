@@ -30,43 +30,75 @@ const SYLLABLES: &[&str] = &[
     "pa", "pi", "pu", "pe", "po", "pya", "pyu", "pyo",
 ];
 
+/// English words Japanese shops and firms put next to a romaji name
+/// (`meiwasalon`, `aozora-design`, `tanakadental`): a romaji label may
+/// contain them whole, as long as at least 4 letters of the label are
+/// romaji (see [`is_romaji`]), so an English-only label is still scored by
+/// the model.
+const BUSINESS_WORDS: &[&str] = &[
+    "salon", "design", "studio", "clinic", "dental", "office", "group", "style", "home", "life",
+    "cafe", "hotel", "beauty", "house", "works", "garden", "food", "foods", "hair", "nail", "photo",
+    "care", "auto", "tech", "soft", "print", "project", "service", "system", "systems", "japan",
+    "shop", "store", "net", "web", "art", "farm", "labo", "lab", "school", "media", "plus",
+    "estate", "consulting", "partners", "law", "tax", "books", "craft", "sports", "travel", "kids",
+];
+
 /// Whether `label` (lower-case; hyphens separate words) is entirely Hepburn
-/// romaji and long enough (6+ letters) for that to mean something.
+/// romaji (with, at most, common English business words beside it) and long
+/// enough (6+ letters) for that to mean something.
 pub fn is_romaji(label: &str) -> bool {
     let letters = label.bytes().filter(|b| b.is_ascii_lowercase()).count();
     if letters < 6 || !label.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
         return false;
     }
-    label.split('-').filter(|w| !w.is_empty()).all(word)
+    let mut romaji_letters = 0;
+    for w in label.split('-').filter(|w| !w.is_empty()) {
+        match word(w) {
+            Some(n) => romaji_letters += n,
+            None => return false,
+        }
+    }
+    romaji_letters >= 4
 }
 
-fn word(w: &str) -> bool {
+/// Splits `w` into romaji syllables and business words; `Some(letters
+/// covered by romaji)` when it splits (the split with the most romaji).
+fn word(w: &str) -> Option<usize> {
     let b = w.as_bytes();
-    // ok[i]: b[..i] splits into syllables.
-    let mut ok = vec![false; b.len() + 1];
-    ok[0] = true;
+    // best[i]: the most romaji letters of a split of b[..i], if any.
+    let mut best: Vec<Option<usize>> = vec![None; b.len() + 1];
+    best[0] = Some(0);
     for i in 0..b.len() {
-        if !ok[i] {
-            continue;
+        let Some(here) = best[i] else { continue };
+        let mut reach = |j: usize, romaji: bool| {
+            let v = here + if romaji { j - i } else { 0 };
+            if best[j].is_none_or(|x| x < v) {
+                best[j] = Some(v);
+            }
+        };
+        for s in BUSINESS_WORDS {
+            if b[i..].starts_with(s.as_bytes()) {
+                reach(i + s.len(), false);
+            }
         }
         for s in SYLLABLES {
             if b[i..].starts_with(s.as_bytes()) {
-                ok[i + s.len()] = true;
+                reach(i + s.len(), true);
             }
         }
         // Syllabic n (`shinbun`, `ten`), written n or nn.
         if b[i] == b'n' {
-            ok[i + 1] = true;
+            reach(i + 1, true);
         }
         // Geminate consonant: the first of a doubled consonant (`kk`, `tt`, `ss`, `pp`, `tch`).
         if i + 1 < b.len() && b[i] == b[i + 1] && b"kstpgzdbcfhjmr".contains(&b[i]) {
-            ok[i + 1] = true;
+            reach(i + 1, true);
         }
         if b[i..].starts_with(b"tch") {
-            ok[i + 1] = true;
+            reach(i + 1, true);
         }
     }
-    ok[b.len()]
+    best[b.len()]
 }
 
 #[cfg(test)]
@@ -78,12 +110,14 @@ mod tests {
         for w in [
             "seiwaseikotsuin", "hikarikoumuten", "meiwatosou", "shinkansen", "kitchen", "nippon",
             "sakura-koumuten", "tsukuba", "kyoto-shinbun", "ryokan", "matcha", "hokkaido",
+            "meiwasalon", "meiwadesign", "aozorasalon", "tanaka-dental",
         ] {
             assert!(is_romaji(w), "{w}");
         }
         for w in [
             "xqzkvwjbtrmp", "macaljyuli", "t1s5l9qa5a", "kqvhwzmr", "dxqzkvwtp", "lawycocih",
             "facebook", "google", "microsoft", "abc", "a1b2c3d4", "qwertyuiop",
+            "designstudio", "salonxqzv", "webshopnet",
         ] {
             assert!(!is_romaji(w), "{w}");
         }
