@@ -16,6 +16,8 @@
 //! is owned.
 #![deny(missing_docs)]
 
+pub mod refs;
+
 use std::borrow::Cow;
 use std::fmt;
 

@@ -238,7 +238,8 @@ pub struct FlowRecord {
     pub packet_refs: PacketRefs,
 }
 
-/// Compact list of (file index, file offset) for a flow's packets: varint
+/// Compact list of (file index, file offset) for a flow's packets, in the
+/// codec of [`kensa_model::refs`] (shared with the case's `flow_packets`): varint
 /// pairs (file index, offset delta from the previous packet of the same
 /// file). Capped per flow; `truncated` counts packets not recorded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -253,64 +254,19 @@ pub struct PacketRefs {
     last: Option<(u32, u64)>,
 }
 
-fn put_varint(v: &mut Vec<u8>, mut x: u64) {
-    while x >= 0x80 {
-        v.push((x as u8) | 0x80);
-        x >>= 7;
-    }
-    v.push(x as u8);
-}
-
-fn get_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
-    let mut x = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *b.get(*pos)?;
-        *pos += 1;
-        x |= ((byte & 0x7f) as u64) << shift;
-        if byte & 0x80 == 0 {
-            return Some(x);
-        }
-    }
-    None
-}
-
 impl PacketRefs {
     fn push(&mut self, file: u32, offset: u64, cap: usize) {
         if self.bytes.len() + 20 > cap {
             self.truncated += 1;
             return;
         }
-        let delta = match self.last {
-            Some((f, o)) if f == file && offset >= o => offset - o,
-            _ => offset,
-        };
-        put_varint(&mut self.bytes, file as u64);
-        put_varint(&mut self.bytes, delta);
-        self.last = Some((file, offset));
+        kensa_model::refs::push_ref(&mut self.bytes, &mut self.last, file, offset);
         self.count += 1;
     }
 
     /// Decode to (file index, byte offset) pairs.
     pub fn decode(&self) -> Vec<(u32, u64)> {
-        let mut out = Vec::with_capacity(self.count as usize);
-        let mut pos = 0;
-        let mut last: Option<(u32, u64)> = None;
-        while pos < self.bytes.len() {
-            let (Some(f), Some(d)) = (
-                get_varint(&self.bytes, &mut pos),
-                get_varint(&self.bytes, &mut pos),
-            ) else {
-                break;
-            };
-            let f = f as u32;
-            let off = match last {
-                Some((lf, lo)) if lf == f => lo + d,
-                _ => d,
-            };
-            out.push((f, off));
-            last = Some((f, off));
-        }
-        out
+        kensa_model::refs::decode_refs(&self.bytes)
     }
 }
 

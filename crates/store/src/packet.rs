@@ -462,65 +462,8 @@ pub fn flow_packets_batch(rows: &[FlowPacketsRow]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(FLOW_PACKETS_SCHEMA.clone(), cols)?)
 }
 
-fn put_varint(v: &mut Vec<u8>, mut x: u64) {
-    while x >= 0x80 {
-        v.push((x as u8) | 0x80);
-        x >>= 7;
-    }
-    v.push(x as u8);
-}
-
-fn get_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
-    let mut x = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *b.get(*pos)?;
-        *pos += 1;
-        x |= ((byte & 0x7f) as u64) << shift;
-        if byte & 0x80 == 0 {
-            return Some(x);
-        }
-    }
-    None
-}
-
-/// Encodes packet references `(index into capture_inputs, byte offset)` as
-/// varint pairs, the offset as a delta from the previous packet of the same
-/// file (packets of one flow are close together, so most deltas take 1–3
-/// bytes).
-pub fn encode_refs(refs: &[(u32, u64)]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(refs.len() * 4);
-    let mut last: Option<(u32, u64)> = None;
-    for &(f, o) in refs {
-        let d = match last {
-            Some((lf, lo)) if lf == f && o >= lo => o - lo,
-            _ => o,
-        };
-        put_varint(&mut v, f as u64);
-        put_varint(&mut v, d);
-        last = Some((f, o));
-    }
-    v
-}
-
-/// Decodes what [`encode_refs`] wrote (stops at the first malformed pair).
-pub fn decode_refs(b: &[u8]) -> Vec<(u32, u64)> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    let mut last: Option<(u32, u64)> = None;
-    while pos < b.len() {
-        let (Some(f), Some(d)) = (get_varint(b, &mut pos), get_varint(b, &mut pos)) else {
-            break;
-        };
-        let f = f as u32;
-        let o = match last {
-            Some((lf, lo)) if lf == f => lo.saturating_add(d),
-            _ => d,
-        };
-        out.push((f, o));
-        last = Some((f, o));
-    }
-    out
-}
+/// Packet references of `flow_packets.refs` (one codec with the engine).
+pub use kensa_model::refs::{decode_refs, encode_refs};
 
 #[cfg(test)]
 mod tests {
