@@ -257,20 +257,8 @@ fn time_axis(out: &mut String, p: &Plot, start_ms: i64, end_ms: i64, tz_offset_s
     }
 }
 
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian
-/// calendar (Howard Hinnant's algorithm; avoids a date dependency here).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+/// Calendar date of a day number (one implementation, in `kensa-model`).
+pub use kensa_model::days::civil_from_days;
 
 /// A callback timeline: one thin tick per event time (ms since the epoch)
 /// between `start_ms` and `end_ms`, with day gridlines labelled in the time

@@ -16,6 +16,7 @@
 //! is owned.
 #![deny(missing_docs)]
 
+pub mod days;
 pub mod refs;
 
 use std::borrow::Cow;
