@@ -254,12 +254,12 @@ pub fn analyze_with(case: &mut Case, intel: &IntelChoice) -> Result<AnalyzeSumma
     let mut by_severity = std::collections::BTreeMap::new();
     let mut stored = Vec::with_capacity(findings.len());
     for f in &findings {
-        *by_severity.entry(sev_name(f.severity).to_string()).or_insert(0) += 1;
+        *by_severity.entry(f.severity.as_str().to_string()).or_insert(0) += 1;
         stored.push((
             f.key.clone(),
             f.id.clone(),
             f.detector.clone(),
-            sev_name(f.severity).to_string(),
+            f.severity.as_str().to_string(),
             f.score,
             serde_json::to_string(f).context("serialising a finding")?,
         ));
@@ -389,15 +389,11 @@ fn push_batch(batch: &RecordBatch, t: &mut EventTable, passes: &mut [Box<dyn ken
     Ok(())
 }
 
-/// The lower-case severity name.
-pub fn sev_name(s: Severity) -> &'static str {
-    s.as_str()
-}
 
 /// Loads the stored findings with analysts' verdicts applied, at or above
 /// `min_severity`.
 pub fn load_findings(case: &Case, min_severity: &str) -> Result<Vec<Finding>> {
-    let min = kensa_triage::parse_severity(min_severity).unwrap_or(kensa_detect::Severity::Info);
+    let min = kensa_triage::parse_severity(min_severity).unwrap_or(Severity::Info);
     kensa_triage::load_findings(case, min)
 }
 
@@ -413,7 +409,7 @@ pub fn render_findings(findings: Vec<Finding>, fmt: &str) -> Result<String> {
                     f.id.clone(),
                     f.key.clone(),
                     f.detector.clone(),
-                    sev_name(f.severity).to_string(),
+                    f.severity.as_str().to_string(),
                     format!("{:.1}", f.score),
                     serde_json::to_value(f.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
                     f.src.ip.clone().unwrap_or_default(),
@@ -445,7 +441,7 @@ pub fn render_findings(findings: Vec<Finding>, fmt: &str) -> Result<String> {
                 let dst = f.dst.host.as_deref().or(f.dst.domain.as_deref()).or(f.dst.ip.as_deref()).unwrap_or("-");
                 out.push_str(&format!(
                     "{:<8} {:>5.1} {:<16} {:<20} {:<40} {}\n",
-                    sev_name(f.severity),
+                    f.severity.as_str(),
                     f.score,
                     f.detector,
                     term(src),
@@ -460,7 +456,4 @@ pub fn render_findings(findings: Vec<Finding>, fmt: &str) -> Result<String> {
 }
 
 /// One RFC 4180 cell, with spreadsheet formulas neutralised.
-fn csv_cell(s: &str) -> String {
-    let s = kensa_store::query::escape_csv_formula(s);
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.into_owned() }
-}
+use kensa_store::query::csv_cell;

@@ -274,6 +274,13 @@ fn evaluate(truth: &GroundTruth, run: &Run) -> Score {
     }
 }
 
+/// The built-in catalog with the test organisation's policy, as `kensa run` enriches.
+fn enricher() -> Enricher {
+    let catalog = Catalog::builtin().expect("catalog");
+    let policy = Policy::from_toml("policy.toml", POLICY, &catalog).expect("policy");
+    Enricher::new(catalog, policy, EnrichConfig::default()).expect("enricher")
+}
+
 #[test]
 fn synthetic_week_end_to_end() {
     let t0 = std::time::Instant::now();
@@ -284,9 +291,7 @@ fn synthetic_week_end_to_end() {
     };
     let week = Week::build(&cfg).expect("week");
     let truth = week.ground_truth().clone();
-    let catalog = Catalog::builtin().expect("catalog");
-    let policy = Policy::from_toml("policy.toml", POLICY, &catalog).expect("policy");
-    let enricher = Enricher::new(catalog, policy, EnrichConfig::default()).expect("enricher");
+    let enricher = enricher();
     let formats = [
         ("squid", SynthFormat::SquidNative, SourceFormat::SquidNative),
         (
@@ -498,9 +503,7 @@ fn week_of_500_hosts() {
     };
     let week = Week::build(&cfg).expect("week");
     let truth = week.ground_truth().clone();
-    let catalog = Catalog::builtin().expect("catalog");
-    let policy = Policy::from_toml("policy.toml", POLICY, &catalog).expect("policy");
-    let enricher = Enricher::new(catalog, policy, EnrichConfig::default()).expect("enricher");
+    let enricher = enricher();
     let mut failures = Vec::new();
     for (name, sf, mf) in [
         ("squid", SynthFormat::SquidNative, SourceFormat::SquidNative),

@@ -6,13 +6,9 @@
 use kensa_detect::Status;
 
 use crate::gather::Report;
-use crate::i18n::sev_id;
 
 /// One RFC 4180 cell, formula prefixes neutralised.
-pub fn cell(s: &str) -> String {
-    let s = kensa_store::query::escape_csv_formula(s);
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.into_owned() }
-}
+pub use kensa_store::query::csv_cell as cell;
 
 fn row(out: &mut String, cells: &[String]) {
     for (i, c) in cells.iter().enumerate() {
@@ -52,7 +48,7 @@ pub fn findings(r: &Report) -> String {
                 f.id.clone(),
                 f.key.clone(),
                 f.detector.clone(),
-                sev_id(f.severity).into(),
+                f.severity.as_str().into(),
                 format!("{:.1}", f.score),
                 status_id(f.status),
                 annexed.to_string(),

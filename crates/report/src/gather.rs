@@ -758,7 +758,7 @@ pub fn gather_open(case: &Case, opts: &ReportOptions) -> Result<Report> {
     }
     let sev_bars: Vec<charts::Bar> = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
         .iter()
-        .map(|s| charts::Bar::new(&sev_label(lang, *s), *by_sev.get(s).unwrap_or(&0) as f64).color(charts::severity_color(crate::i18n::sev_id(*s))))
+        .map(|s| charts::Bar::new(&sev_label(lang, *s), *by_sev.get(s).unwrap_or(&0) as f64).color(charts::severity_color(s.as_str())))
         .collect();
     let mut det_bars: Vec<(String, usize)> = by_det.into_iter().collect();
     det_bars.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -795,7 +795,7 @@ pub fn gather_open(case: &Case, opts: &ReportOptions) -> Result<Report> {
     // Summary.
     let mut by_severity = BTreeMap::new();
     for v in &body {
-        *by_severity.entry(crate::i18n::sev_id(v.finding.severity).to_string()).or_insert(0) += 1;
+        *by_severity.entry(v.finding.severity.as_str().to_string()).or_insert(0) += 1;
     }
     let compromised_hosts = hosts.iter().filter(|h| h.verdict == HostVerdict::LikelyCompromised).count();
     let leak_hosts = hosts.iter().filter(|h| h.verdict == HostVerdict::LeakRisk).count();

@@ -157,7 +157,7 @@ impl H {
 }
 
 fn sev_badge(h: &mut H, f: &FindingView) {
-    let _ = write!(h.out, "<span class=\"sev {}\">{}</span>", i18n::sev_id(f.finding.severity), esc(&f.severity_label));
+    let _ = write!(h.out, "<span class=\"sev {}\">{}</span>", f.finding.severity.as_str(), esc(&f.severity_label));
 }
 
 /// Renders the report as one HTML page.
@@ -294,7 +294,7 @@ fn summary(h: &mut H, r: &Report) {
             h.s("<tr>");
             host_cell(h, host);
             verdict_cell(h, host.verdict);
-            let _ = write!(h.out, "<td><span class=\"sev {}\">{}</span></td>", i18n::sev_id(host.severity), esc(&i18n::sev_label(lang, host.severity)));
+            let _ = write!(h.out, "<td><span class=\"sev {}\">{}</span></td>", host.severity.as_str(), esc(&i18n::sev_label(lang, host.severity)));
             h.td(&host.action);
             h.s("</tr>");
         }
@@ -364,7 +364,7 @@ fn infected(h: &mut H, r: &Report) {
             h.s("<tr>");
             host_cell(h, host);
             verdict_cell(h, host.verdict);
-            let _ = write!(h.out, "<td><span class=\"sev {}\">{}</span></td>", i18n::sev_id(host.severity), esc(&i18n::sev_label(h.lang, host.severity)));
+            let _ = write!(h.out, "<td><span class=\"sev {}\">{}</span></td>", host.severity.as_str(), esc(&i18n::sev_label(h.lang, host.severity)));
             h.tdn(&host.findings.len().to_string());
             h.s("</tr>");
         }

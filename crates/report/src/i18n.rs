@@ -284,16 +284,6 @@ pub fn t(lang: Lang, k: T) -> &'static str {
     }
 }
 
-/// Stable lower-case severity id.
-pub fn sev_id(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    }
-}
 
 /// Severity in the report language.
 pub fn sev_label(lang: Lang, s: Severity) -> String {

@@ -268,7 +268,7 @@ fn table(header: &[&str], widths: &[f64], num: &[bool], rows: Vec<Vec<String>>) 
 }
 
 fn sev_json(lang: Lang, s: kensa_detect::Severity) -> Value {
-    let id = i18n::sev_id(s);
+    let id = s.as_str();
     json!({ "label": i18n::sev_label(lang, s), "color": kensa_charts::severity_color(id) })
 }
 

@@ -112,6 +112,13 @@ pub fn escape_csv_formula(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// One RFC 4180 CSV cell with formula prefixes neutralised (the one cell
+/// writer for every CSV kensa writes: findings, report tables, web exports).
+pub fn csv_cell(s: &str) -> String {
+    let s = escape_csv_formula(s);
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.into_owned() }
+}
+
 /// Formats every column as display strings, passing each through `f`.
 fn stringify(batches: &[RecordBatch], f: impl Fn(&str) -> String) -> Result<Vec<RecordBatch>> {
     let opts = FormatOptions::default().with_null("");

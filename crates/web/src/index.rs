@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use kensa_detect::{Finding, Severity};
+use kensa_detect::Finding;
 
 /// Every verdict status the UI knows, in display order.
 pub const STATUSES: &[&str] = &["open", "needs_review", "confirmed", "false_positive", "benign", "suppressed"];
@@ -20,16 +20,6 @@ pub const SETTABLE: &[&str] = &["open", "needs_review", "confirmed", "false_posi
 /// Severity names, most severe first.
 pub const SEVERITIES: &[&str] = &["critical", "high", "medium", "low", "info"];
 
-/// The lower-case name of a severity.
-pub fn sev_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Info => "info",
-    }
-}
 
 /// One finding with its current verdict.
 #[derive(Debug, Clone)]
@@ -228,7 +218,7 @@ impl FindingIndex {
             for a in &r.f.attack {
                 *fc.attack.entry(a.clone()).or_default() += 1;
             }
-            *fc.severities.entry(sev_name(r.f.severity).to_string()).or_default() += 1;
+            *fc.severities.entry(r.f.severity.as_str().to_string()).or_default() += 1;
             *fc.statuses.entry(r.status.clone()).or_default() += 1;
             *fc.days.entry(day_of(r.f.first_seen)).or_default() += 1;
         }
@@ -289,7 +279,7 @@ impl FindingIndex {
             .iter()
             .filter(|r| {
                 let f = &r.f;
-                (q.severity.is_empty() || sev_name(f.severity) == q.severity)
+                (q.severity.is_empty() || f.severity.as_str() == q.severity)
                     && (q.detector.is_empty() || f.detector == q.detector)
                     && (q.status.is_empty() || r.status == q.status)
                     && (q.host.is_empty()

@@ -20,7 +20,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::adapters::{Direction, ReportFormat};
 use crate::auth::{self, SESSION_COOKIE, Session};
 use crate::i18n::Lang;
-use crate::index::{Filter, Row, SETTABLE, SEVERITIES, STATUSES, SortKey, sev_name};
+use crate::index::{Filter, Row, SETTABLE, SEVERITIES, STATUSES, SortKey};
 use crate::svg::{self, fmt_ms, fmt_num};
 use crate::triage;
 use kensa_detect::allow::AllowKind;
@@ -393,7 +393,7 @@ async fn findings(State(app): St, c: Ctx, Query(f): Query<Filter>) -> Res {
                     @for r in &p.rows {
                         tr data-id=(r.f.id) {
                             td { input type="checkbox" name="key" value=(r.f.key); }
-                            td { (sev_badge(sev_name(r.f.severity))) }
+                            td { (sev_badge(r.f.severity.as_str())) }
                             td.num { (format!("{:.0}", r.f.score)) }
                             td { a.finding href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } }
                             td { a href={"/host/" (enc(&r.host))} { (vis(&r.host)) }
@@ -530,7 +530,7 @@ async fn finding(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
     let ts: Vec<i64> = (0..events.rows.len()).map(|r| events.n(r, 0) as i64).collect();
     let charts = charts(&c, &events, &ts);
     let m = html! {
-        p { (sev_badge(sev_name(f.severity))) " " strong { (format!("{:.1}", f.score)) } " · " (vis(&f.detector))
+        p { (sev_badge(f.severity.as_str())) " " strong { (format!("{:.1}", f.score)) } " · " (vis(&f.detector))
             " · " span class={"st st-" (status_class(&row.status))} id="status" { (status_label(&c, &row.status)) }
             @for a in &f.attack { " " span.attack { (vis(a)) } } }
         table.kv {
@@ -604,7 +604,7 @@ async fn finding(State(app): St, c: Ctx, Path(id): Path<String>) -> Res {
         h2 { (c.t("related")) }
         table.data id="related" {
             @for r in &related {
-                tr { td { (sev_badge(sev_name(r.f.severity))) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } }
+                tr { td { (sev_badge(r.f.severity.as_str())) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } }
                      td { (vis(&r.host)) } td { (vis(r.f.dst.host.as_deref().unwrap_or(""))) } td { (status_label(&c, &r.status)) } }
             }
         }
@@ -689,7 +689,7 @@ async fn allow_preview(State(app): St, c: Ctx, Path(id): Path<String>, Query(q):
         p.preview { strong id="preview-count" { (hits.len()) } " " (c.t("would_suppress")) }
         table.data id="preview" {
             @for r in hits.iter().take(200) {
-                tr { td { (sev_badge(sev_name(r.f.severity))) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } } td { (vis(&r.host)) } td { (status_label(&c, &r.status)) } }
+                tr { td { (sev_badge(r.f.severity.as_str())) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } } td { (vis(&r.host)) } td { (status_label(&c, &r.status)) } }
             }
         }
         form method="post" action="/allow" {
@@ -826,7 +826,7 @@ async fn host(State(app): St, c: Ctx, Path(h): Path<String>) -> Res {
         div id="timeline" { (svg::bars(&hours, 160.0)) }
         h3 { (c.t("volumes")) } (svg::updown(&vols, 120.0))
         h2 { (c.t("findings")) }
-        table.data id="host-findings" { @for r in &fl { tr { td { (sev_badge(sev_name(r.f.severity))) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } } td { (status_label(&c, &r.status)) } } } }
+        table.data id="host-findings" { @for r in &fl { tr { td { (sev_badge(r.f.severity.as_str())) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } } td { (status_label(&c, &r.status)) } } } }
         h2 { (c.t("top_destinations")) }
         table.data id="top-dest" {
             tr { th { (c.t("destination")) } th { (c.t("count")) } th { (c.t("bytes_up")) } th { (c.t("bytes_down")) } th { (c.t("first_seen")) } th { (c.t("last_seen")) } }
@@ -873,7 +873,7 @@ async fn dest(State(app): St, c: Ctx, Path(d): Path<String>) -> Res {
             @for r in 0..hosts.rows.len() { tr { td { a href={"/host/" (enc(hosts.s(r, 0)))} { (vis(hosts.s(r, 0))) } } td.num { (hosts.s(r, 1)) } td.num { (fmt_num(hosts.n(r, 2))) } td.num { (fmt_num(hosts.n(r, 3))) } td { (hosts.s(r, 4)) } td { (hosts.s(r, 5)) } td.num { (hosts.s(r, 6)) } } }
         }
         h2 { (c.t("findings")) }
-        table.data { @for r in &fl { tr { td { (sev_badge(sev_name(r.f.severity))) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } } td { (vis(&r.host)) } td { (status_label(&c, &r.status)) } } } }
+        table.data { @for r in &fl { tr { td { (sev_badge(r.f.severity.as_str())) } td { a href={"/finding/" (enc(&r.f.id))} { (vis(&r.f.title)) } } td { (vis(&r.host)) } td { (status_label(&c, &r.status)) } } } }
     };
     Ok(page(&c, &format!("{}: {}", c.t("destination"), vis(&d)), m))
 }
@@ -1155,7 +1155,7 @@ async fn export_json(State(app): St) -> Res {
         .iter()
         .map(|r| {
             let mut f = r.f.clone();
-            if let Ok(s) = serde_json::from_value(serde_json::Value::String(r.status.clone())) {
+            if let Some(s) = kensa_triage::parse_status(&r.status) {
                 f.status = s;
             }
             f
@@ -1165,10 +1165,7 @@ async fn export_json(State(app): St) -> Res {
     Ok(attachment("findings.json", "application/json", body))
 }
 
-fn csv_cell(s: &str) -> String {
-    let s = kensa_store::query::escape_csv_formula(s);
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.into_owned() }
-}
+use kensa_store::query::csv_cell;
 
 async fn export_csv(State(app): St) -> Res {
     let ix = app.index.read().unwrap_or_else(|e| e.into_inner());
@@ -1179,7 +1176,7 @@ async fn export_csv(State(app): St) -> Res {
             f.id.clone(),
             f.key.clone(),
             f.detector.clone(),
-            sev_name(f.severity).to_string(),
+            f.severity.as_str().to_string(),
             format!("{:.1}", f.score),
             r.status.clone(),
             r.note.clone().unwrap_or_default(),
