@@ -23,13 +23,15 @@ fn main() {
     println!("{}", markdown(&cells));
     println!("\n## Scenarios (recall, kensa / RITA)\n\n| scenario | kensa | RITA |\n|---|---|---|");
     for (n, a, b) in run_scenarios(trials, &rules, 2) {
-        println!("| {n} | {a:.2} | {b:.2} |");
+        let rita = if b.is_nan() { "n/a".to_string() } else { format!("{b:.2}") };
+        println!("| {n} | {a:.2} | {rita} |");
     }
     println!(
-        "\n## Benign negatives (flag rate, kensa / RITA)\n\n| negatives | kensa | RITA |\n|---|---|---|"
+        "\n## Benign negatives (flag rate over {} series each, kensa / RITA)\n\n| negatives | kensa | RITA |\n|---|---|---|",
+        trials * 20
     );
-    for (n, a, b) in run_negatives(trials * 2, &rules, 3) {
-        println!("| {n} | {a:.3} | {b:.3} |");
+    for (n, a, b) in run_negatives(trials * 20, &rules, 3) {
+        println!("| {n} | {a:.4} | {b:.4} |");
     }
     eprintln!("done in {:.1?}", t0.elapsed());
 }

@@ -2,11 +2,10 @@
 //! Asserts the recall targets where they are met by design, and the
 //! comparison with RITA; prints the full table (`--nocapture`).
 //!
-//! Known shortfalls (see docs/beacon.md), so not asserted: 24–40 callbacks
-//! with 30 % missed and 50 % jitter, and fewer than ~80 callbacks with
-//! ≥ 75 % jitter, do not reach p < 1e-4 reliably; at 90 % jitter RITA's
-//! recall can exceed ours in 24×7 cells, where RITA also flags a quarter of
-//! Poisson pairs.
+//! Known shortfalls (see docs/beacon.md and EVALUATION.md), asserted at
+//! their measured level rather than the target: 24–40 callbacks with 30 %
+//! missed and 50 % jitter reach 0.84–0.94, not 0.95; fewer than ~80
+//! callbacks with ≥ 75 % jitter do not reach p < 1e-4 reliably.
 
 use kensa_detect::beacon::eval::{Rules, markdown, run_grid, run_negatives, run_scenarios};
 
@@ -23,10 +22,16 @@ fn beacon_grid_meets_targets() {
             "office={} period={}s jitter={} miss={} callbacks={:.0}",
             c.office, c.period_s, c.jitter, c.miss, c.callbacks
         );
-        if c.callbacks >= 40.0 && c.jitter <= 0.5 {
+        if c.callbacks >= 24.0 && c.jitter <= 0.5 {
+            // The known shortfall: ~30 callbacks, 30 % missed, ±50 % jitter.
+            let target = if c.callbacks < 40.0 && c.miss >= 0.3 && c.jitter >= 0.5 {
+                0.75
+            } else {
+                0.95
+            };
             assert!(
-                c.ours >= 0.95 - slack - 0.05,
-                "{name}: recall {} < 0.95 target",
+                c.ours >= target - slack - 0.05,
+                "{name}: recall {} < {target} target",
                 c.ours
             );
         }
@@ -37,7 +42,7 @@ fn beacon_grid_meets_targets() {
                 c.ours
             );
         }
-        if c.callbacks >= 24.0 && (0.25..=0.75).contains(&c.jitter) {
+        if c.callbacks >= 24.0 && c.jitter >= 0.25 {
             assert!(
                 c.ours + 2.0 * slack >= c.rita,
                 "{name}: kensa {} below RITA {}",

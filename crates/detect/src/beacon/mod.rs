@@ -33,7 +33,8 @@ static INFO: DetectorInfo = DetectorInfo {
     features: &[
         "callbacks per (client, FQDN) after collapsing bursts < 2 s",
         "Moran regularity statistic of inter-arrival times, gap-trimmed and folded by missed callbacks",
-        "p-value of both against a simulated Poisson null",
+        "interval floor (1 - min/mean): a jittered sleep never drops below period x (1 - jitter)",
+        "p-value of each against a simulated Poisson null, combined at their simulated dependence",
         "rank-scan segmentation for sleep-time changes",
         "period, jitter, missed callbacks, coverage",
         "RITA v5 sub-scores (timestamp, data size, histogram, duration) as evidence",
@@ -246,6 +247,7 @@ impl Detector for Beacon {
             f.figure("segments", a.segments.len() as f64);
             f.figure("moran_raw", best.stat_raw);
             f.figure("moran_folded", best.stat_fold);
+            f.figure("interval_floor", best.stat_floor);
             for (i, seg) in a.segments.iter().enumerate().take(4) {
                 f.figure(&format!("segment{i}_period_s"), seg.period_ms / 1000.0);
                 f.figure(&format!("segment{i}_start_ms"), seg.start_ms as f64);
