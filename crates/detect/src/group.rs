@@ -41,7 +41,12 @@ impl GroupKey {
         if src == NONE || dst == NONE {
             return None;
         }
-        Some(((src as u128) << 64) | ((dst as u128) << 16) | extra as u128)
+        Some(Self::pack(src, dst, extra))
+    }
+    /// Packs `(src, dst, port)` the way [`GroupKey::key`] does; groups come
+    /// out sorted by this value.
+    pub fn pack(src: Sym, dst: Sym, extra: u16) -> u128 {
+        ((src as u128) << 64) | ((dst as u128) << 16) | extra as u128
     }
     /// Splits a packed key back into `(src, dst, port)`.
     pub fn unpack(k: u128) -> (Sym, Sym, u16) {

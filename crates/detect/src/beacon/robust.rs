@@ -262,7 +262,12 @@ pub const NSTATS: usize = 3;
 /// The three statistics of one series of intervals, as the test and the
 /// null simulation both compute them. `d` is the intervals in time order;
 /// `sorted` and `folded` are scratch. Returns (stats, period).
-fn statistics(d: &[f64], max_fold: u32, sorted: &mut Vec<f64>, folded: &mut Vec<f64>) -> ([f64; NSTATS], f64) {
+fn statistics(
+    d: &[f64],
+    max_fold: u32,
+    sorted: &mut Vec<f64>,
+    folded: &mut Vec<f64>,
+) -> ([f64; NSTATS], f64) {
     sorted.clear();
     sorted.extend_from_slice(d);
     sorted.sort_unstable_by(f64::total_cmp);
@@ -417,7 +422,11 @@ impl NullTable {
         v.extend_from_slice(&(NULL_QUANTILES as u16).to_le_bytes());
         for j in 0..self.sizes.len() {
             v.extend_from_slice(&self.sizes[j].to_le_bytes());
-            let qs = self.q.iter().flat_map(|q| q[j].iter()).chain(&self.q_min[j]);
+            let qs = self
+                .q
+                .iter()
+                .flat_map(|q| q[j].iter())
+                .chain(&self.q_min[j]);
             for x in self.moments[j].iter().chain(qs) {
                 v.extend_from_slice(&x.to_le_bytes());
             }
@@ -853,7 +862,10 @@ mod tests {
         let small = simulate_null(|_| 800);
         for m in [10, 50, 300] {
             for stat in [0.2, 0.3, 0.45] {
-                let (a, b) = (t.p_value(m, stat, Stat::Raw), small.p_value(m, stat, Stat::Raw));
+                let (a, b) = (
+                    t.p_value(m, stat, Stat::Raw),
+                    small.p_value(m, stat, Stat::Raw),
+                );
                 assert!(
                     (a - b).abs() < 0.05 + 0.3 * a,
                     "m={m} stat={stat}: {a} vs {b}"
@@ -886,9 +898,9 @@ mod tests {
             }
             // The same series judged by the two Moran statistics alone.
             let m = b.callbacks - 1;
-            let moran_p = t
-                .p_value(m, b.stat_raw, Stat::Raw)
-                .min(t.p_value(m, b.stat_fold, Stat::Fold));
+            let moran_p =
+                t.p_value(m, b.stat_raw, Stat::Raw)
+                    .min(t.p_value(m, b.stat_fold, Stat::Fold));
             if 2.0 * moran_p < 1e-4 {
                 without_floor += 1;
             }
@@ -910,16 +922,25 @@ mod tests {
                 _ => 0.1,
             };
             let ps: Vec<f64> = (23..=32).map(|m| t.p_value(m, stat, which)).collect();
-            assert!(ps.iter().all(|p| p.is_finite() && *p > 0.0 && *p <= 1.0), "{ps:?}");
+            assert!(
+                ps.iter().all(|p| p.is_finite() && *p > 0.0 && *p <= 1.0),
+                "{ps:?}"
+            );
             // Between the sizes 23 and 32 the p-value moves monotonically
             // from one grid value to the other.
-            assert!(ps.windows(2).all(|w| w[1] <= w[0] * (1.0 + 1e-9)), "{which:?}: {ps:?}");
+            assert!(
+                ps.windows(2).all(|w| w[1] <= w[0] * (1.0 + 1e-9)),
+                "{which:?}: {ps:?}"
+            );
         }
         // The combined p-value never exceeds the Bonferroni bound.
         for m in [10, 29, 100, 1000] {
             for p in [1e-6, 1e-4, 0.01, 0.5] {
                 let c = t.combined_p(m, p);
-                assert!(c > 0.0 && c <= (3.0 * p).min(1.0) + 1e-12, "m={m} p={p}: {c}");
+                assert!(
+                    c > 0.0 && c <= (3.0 * p).min(1.0) + 1e-12,
+                    "m={m} p={p}: {c}"
+                );
             }
         }
     }
