@@ -25,7 +25,7 @@ pub mod sim;
 use crate::detector::{Context, Detector, DetectorInfo, Threshold, describe_pair, samples};
 use crate::finding::Finding;
 use crate::group::{GroupKey, Groups};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::finding::Destination;
 use crate::table::{EventTable, Sym};
@@ -48,6 +48,8 @@ static INFO: DetectorInfo = DetectorInfo {
         "interval floor (1 - min/mean): a jittered sleep never drops below period x (1 - jitter)",
         "p-value of each against a simulated Poisson null, combined at their simulated dependence",
         "rank-scan segmentation for sleep-time changes",
+        "series per (client, FQDN), and per registered domain, server IP and CONNECT host:port where they add to it",
+        "context: raw-IP destination, user agent rare for the client or scripting/empty, no referer with constant-size replies (+6/+5/+3, at most 88)",
         "period, jitter, missed callbacks, coverage",
         "RITA v5 sub-scores (timestamp, data size, histogram, duration) as evidence",
     ],
@@ -232,10 +234,196 @@ impl Level {
     }
 }
 
+/// Highest score context can lift a periodic series to: high, never
+/// critical without intel or another detector.
+const CONTEXT_MAX: f64 = 88.0;
+
+/// What one client's whole traffic says about its user agents and
+/// referers (the baseline a series is compared with).
+#[derive(Debug, Default)]
+struct ClientStats {
+    /// Rows per user-agent id.
+    ua_rows: HashMap<Sym, u32>,
+    /// Rows of the client.
+    rows: u32,
+    /// Rows carrying a referer.
+    referer_rows: u32,
+}
+
+impl ClientStats {
+    /// Counts over the client's rows: they are contiguous in the
+    /// (client, FQDN) groups, which are ordered by client.
+    fn of(t: &EventTable, fqdn: &Groups, src: Sym) -> ClientStats {
+        let g = &fqdn.groups;
+        let lo = g.partition_point(|x| GroupKey::unpack(x.key).0 < src);
+        let hi = g.partition_point(|x| GroupKey::unpack(x.key).0 <= src);
+        let mut st = ClientStats::default();
+        if lo >= hi {
+            return st;
+        }
+        let rows = fqdn
+            .order
+            .get(g[lo].start as usize..g[hi - 1].end as usize)
+            .unwrap_or(&[]);
+        for &r in rows {
+            *st.ua_rows.entry(t.ua[r as usize]).or_insert(0) += 1;
+            st.referer_rows += t.has_referer(r) as u32;
+        }
+        st.rows = rows.len() as u32;
+        st
+    }
+
+    /// Whether the log format records user agents for this client.
+    fn logs_agents(&self) -> bool {
+        self.ua_rows.keys().any(|&u| u != crate::table::NONE)
+    }
+}
+
+/// Context of one series (see [`SeriesContext::boost`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct SeriesContext {
+    raw_ip: bool,
+    /// The series' most frequent user agent.
+    ua: Sym,
+    /// Its share of the client's requests (when the format logs agents).
+    ua_share: Option<f64>,
+    rare_ua: bool,
+    scripting_ua: bool,
+    /// No request of the series carries a referer, while the client's
+    /// other traffic does (so the format logs referers).
+    no_referer: bool,
+    /// Coefficient of variation of the response sizes.
+    size_cv: Option<f64>,
+}
+
+impl SeriesContext {
+    fn of(t: &EventTable, rows: &[u32], client: &ClientStats) -> SeriesContext {
+        let first = rows.first().copied().unwrap_or(0);
+        let mut uas: HashMap<Sym, u32> = HashMap::new();
+        for &r in rows {
+            *uas.entry(t.ua[r as usize]).or_insert(0) += 1;
+        }
+        let ua = uas
+            .iter()
+            .max_by_key(|&(u, n)| (*n, std::cmp::Reverse(*u)))
+            .map(|(&u, _)| u)
+            .unwrap_or(crate::table::NONE);
+        let logs = client.logs_agents();
+        let ua_share = (logs && client.rows > 0)
+            .then(|| client.ua_rows.get(&ua).copied().unwrap_or(0) as f64 / client.rows as f64);
+        // Rare: at most 5 % of the requests of a client with a real
+        // baseline (≥ 200 requests).
+        let rare_ua = ua_share.is_some_and(|s| s <= 0.05) && client.rows >= 200;
+        let scripting_ua = logs
+            && !matches!(
+                crate::common::ua_class(t.uas.get(ua)),
+                crate::common::UaClass::Other
+            );
+        let no_referer = client.referer_rows > 0 && rows.iter().all(|&r| !t.has_referer(r));
+        let sizes: Vec<f64> = rows
+            .iter()
+            .filter_map(|&r| t.bytes_down(r))
+            .map(|b| b as f64)
+            .collect();
+        let size_cv = (sizes.len() >= 10).then(|| {
+            let n = sizes.len() as f64;
+            let m = sizes.iter().sum::<f64>() / n;
+            let var = sizes.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+            if m > 0.0 { var.sqrt() / m } else { 0.0 }
+        });
+        SeriesContext {
+            raw_ip: t.is_ip_literal(first),
+            ua,
+            ua_share,
+            rare_ua,
+            scripting_ua,
+            no_referer,
+            size_cv,
+        }
+    }
+
+    /// Score points added: raw-IP destination 6, rare or scripting/empty
+    /// user agent 5, no referer together with constant-size responses 3
+    /// (benign pollers share these last two, so they count little).
+    fn boost(&self) -> f64 {
+        let constant = self.size_cv.is_some_and(|c| c < 0.1);
+        6.0 * f64::from(u8::from(self.raw_ip))
+            + 5.0 * f64::from(u8::from(self.rare_ua || self.scripting_ua))
+            + 3.0 * f64::from(u8::from(self.no_referer && constant))
+    }
+
+    fn record(&self, f: &mut Finding) {
+        f.figure("raw_ip_destination", f64::from(u8::from(self.raw_ip)));
+        if let Some(s) = self.ua_share {
+            f.figure("ua_share_of_client", s);
+        }
+        f.figure("no_referer", f64::from(u8::from(self.no_referer)));
+        if let Some(c) = self.size_cv {
+            f.figure("response_size_cv", c);
+        }
+        f.figure("context_boost", self.boost());
+    }
+
+    /// One sentence each (en, ja) naming the context found, or empty.
+    /// The user agent is attacker-controlled: it is quoted with Rust's
+    /// debug escaping and cut to 80 characters; the report and web layers
+    /// escape it again for their medium.
+    fn sentences(&self, t: &EventTable) -> (String, String) {
+        let mut en: Vec<String> = Vec::new();
+        let mut ja: Vec<String> = Vec::new();
+        if self.raw_ip {
+            en.push("the destination is a raw IP address".into());
+            ja.push("宛先が IP アドレス直指定".into());
+        }
+        let ua_name = || match t.uas.get(self.ua) {
+            Some(u) => format!("{:?}", u.chars().take(80).collect::<String>()),
+            None => "none".to_string(),
+        };
+        if self.scripting_ua {
+            en.push(format!("a scripting or empty user agent ({})", ua_name()));
+            ja.push(format!("スクリプト系または空の User-Agent ({})", ua_name()));
+        } else if self.rare_ua {
+            let pct = self.ua_share.unwrap_or(0.0) * 100.0;
+            en.push(format!(
+                "a user agent this client rarely uses ({}, {pct:.1} % of its requests)",
+                ua_name()
+            ));
+            ja.push(format!(
+                "この端末ではまれな User-Agent ({}、全リクエストの {pct:.1} %)",
+                ua_name()
+            ));
+        }
+        if self.no_referer && self.size_cv.is_some_and(|c| c < 0.1) {
+            en.push("no referer and responses of near-constant size".into());
+            ja.push("リファラなし・応答サイズがほぼ一定".into());
+        }
+        if en.is_empty() {
+            return (String::new(), String::new());
+        }
+        (
+            format!(" Context: {}.", en.join("; ")),
+            format!("補足: {}。", ja.join("、")),
+        )
+    }
+}
+
+/// Reusable buffers of one run.
+#[derive(Default)]
+struct Bufs {
+    scratch: robust::Scratch,
+    times: Vec<i64>,
+    secs: Vec<i64>,
+    sizes: Vec<f64>,
+    /// Per client seen in a flagged series: its user agents and referers.
+    clients: HashMap<Sym, ClientStats>,
+}
+
 /// What every series of one run shares.
 #[derive(Clone, Copy)]
 struct RunCtx<'a> {
     t: &'a EventTable,
+    /// The (client, FQDN) groups: a client's rows are contiguous there.
+    fqdn: &'a Groups,
     prev: &'a crate::common::Prevalence,
     data_start: i64,
     data_end: i64,
@@ -262,13 +450,18 @@ impl RunCtx<'_> {
         names: &[Sym],
         params: &robust::RobustParams,
         alpha: f64,
-        scratch: &mut robust::Scratch,
-        times: &mut Vec<i64>,
-        secs: &mut Vec<i64>,
-        sizes: &mut Vec<f64>,
+        bufs: &mut Bufs,
     ) -> Option<Finding> {
+        let Bufs {
+            scratch,
+            times,
+            secs,
+            sizes,
+            clients: client_stats,
+        } = bufs;
         let RunCtx {
             t,
+            fqdn,
             prev,
             data_start,
             data_end,
@@ -294,6 +487,14 @@ impl RunCtx<'_> {
         let clients = prev.of_row(t, first);
         let shared = clients >= 3 && clients as f64 >= shared_fraction * prev.clients as f64;
         let mut score = score_from_p(best.p_value);
+        // Context that separates an implant from a benign poller; it lifts
+        // the score a little (never to critical on its own), and the caps
+        // below still apply.
+        let stats = client_stats
+            .entry(src)
+            .or_insert_with(|| ClientStats::of(t, fqdn, src));
+        let cx = SeriesContext::of(t, rows, stats);
+        score = (score + cx.boost()).min(CONTEXT_MAX).max(score);
         if shared {
             score = score.min(shared_cap);
         }
@@ -379,6 +580,7 @@ impl RunCtx<'_> {
         f.evidence
             .notes
             .insert("series".into(), level.key.as_str().to_string());
+        cx.record(&mut f);
         if !names.is_empty() {
             f.figure("names", names.len() as f64);
             let listed: Vec<&str> = names
@@ -411,6 +613,9 @@ impl RunCtx<'_> {
         let per = human_period(best.period_ms);
         let jit = (best.jitter * 100.0).round();
         let (via_en, via_ja) = level.describe(t, names, port);
+        let (cx_en, cx_ja) = cx.sentences(t);
+        let via_en = via_en + &cx_en;
+        let via_ja = via_ja + &cx_ja;
         let change = if a.segments.len() > 1 {
             format!(" The sleep time changed {} time(s).", a.segments.len() - 1)
         } else {
@@ -480,13 +685,13 @@ impl Detector for Beacon {
         let established_fleet = ctx.param(&INFO, "established_fleet_clients");
         let service_cap = ctx.param(&INFO, "service_cap");
         let prev = crate::common::Prevalence::build(t);
-        let mut scratch = robust::Scratch::default();
-        let mut times = Vec::new();
-        let mut secs = Vec::new();
-        let mut sizes = Vec::new();
+        let mut bufs = Bufs::default();
         let mut out = Vec::new();
+        // 1. (client, FQDN): the primary series.
+        let fqdn = Groups::build(t, GroupKey::SrcHost, |_| true);
         let run = RunCtx {
             t,
+            fqdn: &fqdn,
             prev: &prev,
             data_start,
             data_end,
@@ -498,8 +703,6 @@ impl Detector for Beacon {
             service_cap,
         };
         let mut names: Vec<crate::table::Sym> = Vec::new();
-        // 1. (client, FQDN): the primary series.
-        let fqdn = Groups::build(t, GroupKey::SrcHost, |_| true);
         let mut flagged: HashSet<(Sym, Sym)> = HashSet::new();
         for g in &fqdn.groups {
             if g.len() < params.min_callbacks {
@@ -515,10 +718,7 @@ impl Detector for Beacon {
                 &[],
                 &params,
                 alpha,
-                &mut scratch,
-                &mut times,
-                &mut secs,
-                &mut sizes,
+                &mut bufs,
             ) {
                 flagged.insert((src, host));
                 out.push(f);
@@ -545,20 +745,9 @@ impl Detector for Beacon {
                     continue;
                 }
                 let host = t.host[rows[0] as usize];
-                if let Some(f) = run.series(
-                    level,
-                    rows,
-                    src,
-                    host,
-                    0,
-                    &names,
-                    &params,
-                    alpha,
-                    &mut scratch,
-                    &mut times,
-                    &mut secs,
-                    &mut sizes,
-                ) {
+                if let Some(f) =
+                    run.series(level, rows, src, host, 0, &names, &params, alpha, &mut bufs)
+                {
                     out.push(f);
                 }
             }
@@ -592,10 +781,7 @@ impl Detector for Beacon {
                 &[],
                 &params,
                 alpha,
-                &mut scratch,
-                &mut times,
-                &mut secs,
-                &mut sizes,
+                &mut bufs,
             ) {
                 out.push(f);
             }
@@ -798,6 +984,94 @@ mod tests {
         // Never the same series twice: no FQDN finding for the host when the
         // CONNECT one exists, and vice versa.
         assert!(f.len() <= 2, "{f:#?}");
+    }
+
+    #[test]
+    fn context_lifts_a_raw_ip_scripted_beacon() {
+        // Two clients with the same browsing and the same beacon rhythm; one
+        // beacons with curl to a raw IP, with constant replies and no
+        // referer, the other from its browser to a named host with varied
+        // replies.
+        let mut t = EventTable::new();
+        let browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0";
+        for (src, host, ua, ip_lit) in [
+            ("10.0.0.20", "203.0.113.9", "curl/8.4.0", true),
+            ("10.0.0.21", "app.example.com", browser, false),
+        ] {
+            let mut rng = sim::Rng::new(77);
+            let browsing =
+                sim::office_bursts(20.0, 20.0, sim::WEEK_START_MS, sim::WEEK_MS, &mut rng);
+            // The data start on Monday morning.
+            let monday = sim::WEEK_START_MS + 9 * 3_600_000;
+            for ts in std::iter::once(monday).chain(browsing) {
+                t.push(&RowIn {
+                    ts_ms: ts,
+                    src_ip: Some(src),
+                    host: Some("news.example.org"),
+                    domain: Some("example.org"),
+                    user_agent: Some(browser),
+                    has_referer: true,
+                    bytes_down: Some(20_000),
+                    ..Default::default()
+                });
+            }
+            // Starts on the third day: not an established rhythm (capped).
+            let late = beacon_times(5)
+                .into_iter()
+                .filter(|&ts| ts > sim::WEEK_START_MS + 2 * 86_400_000);
+            for (i, ts) in late.enumerate() {
+                t.push(&RowIn {
+                    ts_ms: ts,
+                    src_ip: Some(src),
+                    host: Some(host),
+                    domain: (!ip_lit).then_some("example.com"),
+                    is_ip_literal: ip_lit,
+                    user_agent: Some(ua),
+                    has_referer: !ip_lit,
+                    bytes_down: Some(if ip_lit {
+                        512
+                    } else {
+                        300 + (i as u64 * 7919) % 9000
+                    }),
+                    ..Default::default()
+                });
+            }
+        }
+        let f = Beacon.run(&t, &Context::default());
+        let get = |src: &str| {
+            f.iter()
+                .find(|x| {
+                    x.src.ip.as_deref() == Some(src)
+                        && x.evidence.notes["series"] == "src-host"
+                        && x.dst.host.as_deref() != Some("news.example.org")
+                })
+                .unwrap_or_else(|| panic!("{src}: {f:#?}"))
+        };
+        let (bad, plain) = (get("10.0.0.20"), get("10.0.0.21"));
+        assert_eq!(bad.evidence.figures["context_boost"], 14.0, "{bad:#?}");
+        assert_eq!(plain.evidence.figures["context_boost"], 0.0, "{plain:#?}");
+        assert_eq!(bad.evidence.figures["raw_ip_destination"], 1.0);
+        assert!(
+            bad.score > plain.score && bad.score <= CONTEXT_MAX,
+            "{} vs {}",
+            bad.score,
+            plain.score
+        );
+        assert!(
+            bad.explanation.en.contains("raw IP address"),
+            "{}",
+            bad.explanation.en
+        );
+        assert!(
+            bad.explanation.en.contains("\"curl/8.4.0\""),
+            "{}",
+            bad.explanation.en
+        );
+        assert!(
+            bad.explanation.ja.contains("スクリプト系"),
+            "{}",
+            bad.explanation.ja
+        );
     }
 
     /// A 10-minute poll, 7 days, from `src` to `host`.
