@@ -402,38 +402,7 @@ pub fn render_findings(findings: Vec<Finding>, fmt: &str) -> Result<String> {
     use crate::output::term;
     match fmt {
         "json" => Ok(serde_json::to_string_pretty(&FindingsDoc { findings })?),
-        "csv" => {
-            let mut out = String::from("id,key,detector,severity,score,status,src_ip,src_user,dst_host,dst_domain,dst_ip,dst_port,service,category,first_seen,last_seen,count,bytes_up,bytes_down,attack,title\n");
-            for f in &findings {
-                let cells = [
-                    f.id.clone(),
-                    f.key.clone(),
-                    f.detector.clone(),
-                    f.severity.as_str().to_string(),
-                    format!("{:.1}", f.score),
-                    serde_json::to_value(f.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
-                    f.src.ip.clone().unwrap_or_default(),
-                    f.src.user.clone().unwrap_or_default(),
-                    f.dst.host.clone().unwrap_or_default(),
-                    f.dst.domain.clone().unwrap_or_default(),
-                    f.dst.ip.clone().unwrap_or_default(),
-                    f.dst.port.map(|p| p.to_string()).unwrap_or_default(),
-                    f.dst.service.clone().unwrap_or_default(),
-                    f.dst.category.clone().unwrap_or_default(),
-                    f.first_seen.to_string(),
-                    f.last_seen.to_string(),
-                    f.count.to_string(),
-                    f.bytes_up.map(|b| b.to_string()).unwrap_or_default(),
-                    f.bytes_down.map(|b| b.to_string()).unwrap_or_default(),
-                    f.attack.join(" "),
-                    f.title.clone(),
-                ];
-                let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-                out.push_str(&row.join(","));
-                out.push('\n');
-            }
-            Ok(out)
-        }
+        "csv" => Ok(kensa_triage::csv::findings_csv(findings.iter().map(kensa_triage::csv::Row::of), false)),
         _ => {
             let mut out = String::new();
             for f in &findings {
@@ -454,6 +423,3 @@ pub fn render_findings(findings: Vec<Finding>, fmt: &str) -> Result<String> {
         }
     }
 }
-
-/// One RFC 4180 cell, with spreadsheet formulas neutralised.
-use kensa_store::query::csv_cell;

@@ -3,8 +3,6 @@
 //! [`kensa_store::query::escape_csv_formula`] so a spreadsheet never runs a
 //! cell from a log as a formula.
 
-use kensa_detect::Status;
-
 use crate::gather::Report;
 
 /// One RFC 4180 cell, formula prefixes neutralised.
@@ -20,59 +18,20 @@ fn row(out: &mut String, cells: &[String]) {
     out.push_str("\r\n");
 }
 
-fn status_id(s: Status) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-}
-
 fn ms(v: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(v).map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_default()
+    kensa_triage::csv::rfc3339_ms(v)
 }
 
-/// The findings table: body first, then the annex (`in_annex` = true).
+/// The findings table: body first, then the annex (`in_annex` = true), in
+/// the column set every export shares ([`kensa_triage::csv`]).
 pub fn findings(r: &Report) -> String {
-    let mut out = String::new();
-    row(
-        &mut out,
-        &[
-            "id", "key", "detector", "severity", "score", "status", "in_annex", "note", "src_ip", "src_user", "src_hostname", "dst_host", "dst_domain", "dst_ip",
-            "dst_port", "service", "category", "first_seen", "last_seen", "count", "bytes_up", "bytes_down", "attack", "title",
-        ]
-        .map(String::from),
-    );
-    for (annexed, v) in r.findings.iter().map(|v| (false, v)).chain(r.annex.iter().map(|v| (true, v))) {
-        let f = &v.finding;
-        let o = |x: &Option<String>| x.clone().unwrap_or_default();
-        row(
-            &mut out,
-            &[
-                f.id.clone(),
-                f.key.clone(),
-                f.detector.clone(),
-                f.severity.as_str().into(),
-                format!("{:.1}", f.score),
-                status_id(f.status),
-                annexed.to_string(),
-                o(&v.note),
-                o(&f.src.ip),
-                o(&f.src.user),
-                o(&f.src.hostname),
-                o(&f.dst.host),
-                o(&f.dst.domain),
-                o(&f.dst.ip),
-                f.dst.port.map(|p| p.to_string()).unwrap_or_default(),
-                o(&f.dst.service),
-                o(&f.dst.category),
-                ms(f.first_seen),
-                ms(f.last_seen),
-                f.count.to_string(),
-                f.bytes_up.map(|b| b.to_string()).unwrap_or_default(),
-                f.bytes_down.map(|b| b.to_string()).unwrap_or_default(),
-                f.attack.join(" "),
-                f.title.clone(),
-            ],
-        );
-    }
-    out
+    let rows = r.findings.iter().map(|v| (false, v)).chain(r.annex.iter().map(|v| (true, v))).map(|(in_annex, v)| kensa_triage::csv::Row {
+        finding: &v.finding,
+        note: v.note.as_deref(),
+        status: None,
+        in_annex,
+    });
+    kensa_triage::csv::findings_csv(rows, true)
 }
 
 /// The cloud-service inventory: one row per user (or client) × service.

@@ -16,10 +16,13 @@
 //!   rule reopens it.
 //! * [`host_rollup`]: likely compromised / leak risk / policy / nothing
 //!   found per internal host ([`kensa_detect::hosts`]).
+//! * [`csv::findings_csv`]: the one findings CSV of every export.
 //!
 //! *Invariant:* this crate never changes a finding's detection content, only
 //! its triage state; re-running analysis keeps every verdict, rule and note
 //! because they are keyed by the stable finding key.
+
+pub mod csv;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use kensa_detect::allow::{self, AllowKind, AllowRule};

@@ -1165,34 +1165,14 @@ async fn export_json(State(app): St) -> Res {
     Ok(attachment("findings.json", "application/json", body))
 }
 
-use kensa_store::query::csv_cell;
-
 async fn export_csv(State(app): St) -> Res {
     let ix = app.index.read().unwrap_or_else(|e| e.into_inner());
-    let mut out = String::from("id,key,detector,severity,score,status,note,src_ip,src_user,dst_host,dst_domain,service,first_seen,last_seen,count,attack,title\n");
-    for r in ix.rows() {
-        let f = &r.f;
-        let cells = [
-            f.id.clone(),
-            f.key.clone(),
-            f.detector.clone(),
-            f.severity.as_str().to_string(),
-            format!("{:.1}", f.score),
-            r.status.clone(),
-            r.note.clone().unwrap_or_default(),
-            f.src.ip.clone().unwrap_or_default(),
-            f.src.user.clone().unwrap_or_default(),
-            f.dst.host.clone().unwrap_or_default(),
-            f.dst.domain.clone().unwrap_or_default(),
-            f.dst.service.clone().unwrap_or_default(),
-            fmt_ms(f.first_seen),
-            fmt_ms(f.last_seen),
-            f.count.to_string(),
-            f.attack.join(" "),
-            f.title.clone(),
-        ];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
+    let rows = ix.rows().iter().map(|r| kensa_triage::csv::Row {
+        finding: &r.f,
+        note: r.note.as_deref(),
+        status: Some(r.status.as_str()),
+        in_annex: false,
+    });
+    let out = kensa_triage::csv::findings_csv(rows, false);
     Ok(attachment("findings.csv", "text/csv; charset=utf-8", out.into_bytes()))
 }
