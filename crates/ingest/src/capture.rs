@@ -33,6 +33,14 @@
 //! client/server in the manifest (`kensa info` lists it) and left out of
 //! `web_requests` unless [`IngestOptions::include_mail`].
 //!
+//! With `--threads` ≥ 2 (the default on a multi-core machine) a group is
+//! read in two stages: the calling thread reads, decodes and tracks flows
+//! (the [`kensa_pcap::Engine`]); a sink thread turns the engine's finished
+//! records into Arrow batches and encodes Parquet. They meet in a bounded
+//! channel of drained records, so memory stays bounded by the engine's flow
+//! cap plus a couple of drains, whatever the capture size. With one thread
+//! both stages alternate on the calling thread; the case is the same.
+//!
 //! Decode problems (unsupported link type, truncated link/IP/transport
 //! headers, packets cut by the snaplen, a truncated last record, corrupt
 //! blocks) are counted per file by reason with samples (packet number and
@@ -61,8 +69,14 @@ use crate::pipeline::{SAMPLES_PER_INPUT, SAMPLES_PER_REASON};
 use crate::source::{hashing, quick_hash};
 use crate::{IngestOptions, InputOutcome, ProgressSink};
 
-/// Rows buffered per table before they are written.
-const FLUSH_ROWS: usize = 16 * 1024;
+/// Rows buffered per table before they are written. Each written batch is
+/// split by UTC day and the writer keeps only a couple of days open, so a
+/// capture whose flows scatter over many days (clock jumps, replayed or
+/// corrupt time stamps) closes and reopens day files on every batch: large
+/// batches keep the number of part files (each one a Parquet footer, a set
+/// of zstd contexts and an fsync) small. 64 Ki rows of the widest packet
+/// table are a few tens of MB.
+const FLUSH_ROWS: usize = 64 * 1024;
 /// Packets between two drains of the engine's finished records.
 const DRAIN_EVERY: u64 = 64 * 1024;
 /// Drains queued between the reading thread and the sink thread (each is
