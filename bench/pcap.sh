@@ -4,7 +4,8 @@
 # Usage: bench/pcap.sh [MIB] [RUNS]   (needs ndpiReader: apt libndpi-bin; tshark)
 # Each run of each tool is one line: user+sys CPU seconds (the fair figure on
 # a shared machine), wall time and peak RSS; then the medians per tool.
-# `kensa ingest` writes into a fresh case every run.
+# `kensa ingest` writes into a fresh case every run. BENCH_PCAP=FILE uses
+# that capture instead of generating one.
 set -eu
 MIB=${1:-1024}
 RUNS=${2:-3}
@@ -13,8 +14,10 @@ OUT=${BENCH_PCAP:-${TMPDIR:-/tmp}/kensa-pcap-bench.pcap}
 [ "$MIB" = 1024 ] || OUT=${BENCH_PCAP:-${TMPDIR:-/tmp}/kensa-pcap-bench-$MIB.pcap}
 CASE=${TMPDIR:-/tmp}/kensa-pcap-bench-case
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release --locked -p kensa-pcap --example mkbench --example runfile
-cargo build --release --locked --bin kensa
+if [ -z "${NO_BUILD:-}" ]; then # NO_BUILD=1: use the binaries already built
+  cargo build --release --locked -p kensa-pcap --example mkbench --example runfile
+  cargo build --release --locked --bin kensa
+fi
 BIN=$CARGO_TARGET_DIR/release/examples
 KENSA=$CARGO_TARGET_DIR/release/kensa
 [ -f "$OUT" ] || "$BIN/mkbench" "$CORPUS" "$OUT" "$MIB"

@@ -84,6 +84,35 @@ const DRAIN_EVERY: u64 = 64 * 1024;
 /// out bursts, few enough to keep memory bounded.
 const PIPELINE_DEPTH: usize = 2;
 
+/// Keeps the process heap from growing with the capture size.
+///
+/// Parquet's column writers allocate 1 MiB encoder buffers for every string
+/// column chunk they open (one set per part file and row group). glibc
+/// raises its mmap threshold each time such a block is freed, so later ones
+/// come from the main heap, where the small long-lived allocations between
+/// them keep freed space from going back to the system: peak RSS grew with
+/// the capture (561 MB on a 4 GiB bench capture). A fixed threshold keeps big
+/// blocks in their own mappings, unmapped when freed (247 MB on the same
+/// capture). Process-wide and set once; other allocators are unaffected.
+fn fix_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            unsafe extern "C" {
+                fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+            }
+            /// glibc's `M_MMAP_THRESHOLD` parameter (malloc.h).
+            const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
+            // SAFETY: mallopt only sets an allocator tunable, from any thread,
+            // at any time; 128 KiB is glibc's own default threshold.
+            unsafe {
+                mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+            }
+        });
+    }
+}
+
 /// The mail protocol of a TCP server port, if it is one.
 pub fn mail_proto(proto: u8, server_port: u16) -> Option<&'static str> {
     if proto != 6 {
@@ -871,6 +900,7 @@ pub(crate) fn ingest_captures(
     out: &mut Vec<InputOutcome>,
 ) -> Result<(), StoreError> {
     let t0 = Instant::now();
+    fix_mmap_threshold();
     let mut cands: Vec<Candidate> = Vec::new();
     let mut seen_quick = BTreeSet::new();
     for p in paths {
