@@ -1149,3 +1149,57 @@ pub fn is_capture_file(path: &Path) -> bool {
         Err(_) => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The capture files of one corpus category (`../shared/corpus` from the
+    /// repository root, or `KENSA_CORPUS`), if the corpus is there.
+    fn corpus_captures(category: &str) -> Option<Vec<PathBuf>> {
+        let root = std::env::var_os("KENSA_CORPUS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+        let mut v: Vec<PathBuf> = std::fs::read_dir(root.join("pcap").join(category))
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("pcap" | "pcapng")))
+            .collect();
+        v.sort();
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// Ingests `caps` as one group with `threads` and returns the rows
+    /// written per table.
+    fn rows_per_table(threads: usize, caps: &[PathBuf]) -> Vec<(String, i64)> {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut case, _) = Case::open(dir.path(), true).unwrap();
+        let run = case.begin_run("test").unwrap();
+        let opts = IngestOptions { threads, ..Default::default() };
+        let mut out = Vec::new();
+        ingest_captures(&mut case, run, caps, &opts, &crate::NoProgress, &mut out).unwrap();
+        assert!(out.iter().all(|o| matches!(o.status, "ingested" | "empty")), "{:?}", out.iter().map(|o| o.status).collect::<Vec<_>>());
+        let mut st = case.db().prepare("SELECT table_name, SUM(rows) FROM parts GROUP BY table_name ORDER BY table_name").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn pipelined_ingest_writes_what_single_threaded_ingest_writes() {
+        let Some(caps) = corpus_captures("tls_sni_ja3_ja4") else {
+            eprintln!("note: corpus not found; skipping");
+            return;
+        };
+        let one = rows_per_table(1, &caps);
+        assert!(one.iter().any(|(t, n)| t == pt::FLOWS && *n > 0), "{one:?}");
+        assert!(one.iter().any(|(t, n)| t == pt::TLS && *n > 0), "{one:?}");
+        assert_eq!(one, rows_per_table(2, &caps));
+    }
+
+    #[test]
+    fn flow_id_text_is_sixteen_hex_digits() {
+        assert_eq!(flow_id_text(0), "0000000000000000");
+        assert_eq!(flow_id_text(0x0123_4567_89ab_cdef), "0123456789abcdef");
+        assert_eq!(FlowIdText::new(u64::MAX).as_str(), format!("{:016x}", u64::MAX));
+    }
+}
