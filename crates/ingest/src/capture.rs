@@ -33,6 +33,14 @@
 //! client/server in the manifest (`kensa info` lists it) and left out of
 //! `web_requests` unless [`IngestOptions::include_mail`].
 //!
+//! With `--threads` ≥ 2 (the default on a multi-core machine) a group is
+//! read in two stages: the calling thread reads, decodes and tracks flows
+//! (the [`kensa_pcap::Engine`]); a sink thread turns the engine's finished
+//! records into Arrow batches and encodes Parquet. They meet in a bounded
+//! channel of drained records, so memory stays bounded by the engine's flow
+//! cap plus a couple of drains, whatever the capture size. With one thread
+//! both stages alternate on the calling thread; the case is the same.
+//!
 //! Decode problems (unsupported link type, truncated link/IP/transport
 //! headers, packets cut by the snaplen, a truncated last record, corrupt
 //! blocks) are counted per file by reason with samples (packet number and
@@ -45,10 +53,14 @@ use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use kensa_model::WebRecord;
-use kensa_pcap::{CaptureReader, Engine, EngineConfig, EngineOutput, FlowRecord, Packet, ReaderConfig};
+use kensa_model::refs::get_varint;
+use kensa_pcap::{AppProto, CaptureReader, Engine, EngineConfig, EngineOutput, FlowRecord, Packet, ReaderConfig};
 use kensa_store::case::RejectSample;
 use kensa_store::group::{CaptureFile, MailRow};
-use kensa_store::packet::{self as pt, DnsRow, FlowPacketsRow, FlowRow, HttpRow, QuicRow, SshRow, TlsRow};
+use kensa_store::packet::{
+    self as pt, DnsBuilder, DnsRow, FlowPacketsBuilder, FlowPacketsRow, FlowRow, FlowsBuilder, HttpBuilder, HttpRow, QuicBuilder,
+    QuicRow, SshBuilder, SshRow, Text, TlsBuilder, TlsRow,
+};
 use kensa_store::schema::{Provenance, RowExtras, WEB_REQUESTS, WebBatchBuilder};
 use kensa_store::writer::PartitionedWriter;
 use kensa_store::{Case, InputResult, StoreError};
@@ -57,10 +69,49 @@ use crate::pipeline::{SAMPLES_PER_INPUT, SAMPLES_PER_REASON};
 use crate::source::{hashing, quick_hash};
 use crate::{IngestOptions, InputOutcome, ProgressSink};
 
-/// Rows buffered per table before they are written.
-const FLUSH_ROWS: usize = 16 * 1024;
+/// Rows buffered per table before they are written. Each written batch is
+/// split by UTC day and the writer keeps only a couple of days open, so a
+/// capture whose flows scatter over many days (clock jumps, replayed or
+/// corrupt time stamps) closes and reopens day files on every batch: large
+/// batches keep the number of part files (each one a Parquet footer, a set
+/// of zstd contexts and an fsync) small. 64 Ki rows of the widest packet
+/// table are a few tens of MB.
+const FLUSH_ROWS: usize = 64 * 1024;
 /// Packets between two drains of the engine's finished records.
 const DRAIN_EVERY: u64 = 64 * 1024;
+/// Drains queued between the reading thread and the sink thread (each is
+/// the records finished during [`DRAIN_EVERY`] packets): enough to smooth
+/// out bursts, few enough to keep memory bounded.
+const PIPELINE_DEPTH: usize = 2;
+
+/// Keeps the process heap from growing with the capture size.
+///
+/// Parquet's column writers allocate 1 MiB encoder buffers for every string
+/// column chunk they open (one set per part file and row group). glibc
+/// raises its mmap threshold each time such a block is freed, so later ones
+/// come from the main heap, where the small long-lived allocations between
+/// them keep freed space from going back to the system: peak RSS grew with
+/// the capture (561 MB on a 4 GiB bench capture). A fixed threshold keeps big
+/// blocks in their own mappings, unmapped when freed (247 MB on the same
+/// capture). Process-wide and set once; other allocators are unaffected.
+fn fix_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            unsafe extern "C" {
+                fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+            }
+            /// glibc's `M_MMAP_THRESHOLD` parameter (malloc.h).
+            const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
+            // SAFETY: mallopt only sets an allocator tunable, from any thread,
+            // at any time; 128 KiB is glibc's own default threshold.
+            unsafe {
+                mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+            }
+        });
+    }
+}
 
 /// The mail protocol of a TCP server port, if it is one.
 pub fn mail_proto(proto: u8, server_port: u16) -> Option<&'static str> {
@@ -102,33 +153,43 @@ fn port_guess(proto: u8, port: u16) -> Option<&'static str> {
     })
 }
 
-fn transport(proto: u8) -> String {
+fn transport(proto: u8) -> Text<'static> {
     match proto {
         6 => "tcp".into(),
         17 => "udp".into(),
         1 => "icmp".into(),
         58 => "icmpv6".into(),
-        n => n.to_string(),
-    }
-}
-
-/// A serde unit-variant name (`"tls"`, `"end_of_capture"`…): keeps this
-/// module independent of which variants the engine grows.
-fn name_of<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => "?".into(),
+        n => n.to_string().into(),
     }
 }
 
 /// The stable text form of a flow id (16 hex digits), as stored in every
 /// packet table and accepted by `kensa stream`.
 pub fn flow_id_text(id: u64) -> String {
-    format!("{id:016x}")
+    FlowIdText::new(id).as_str().to_string()
 }
 
-fn tcp_state(f: &FlowRecord) -> Option<String> {
+/// [`flow_id_text`] on the stack: every row of every packet table carries a
+/// flow id, so the per-row `String` is worth avoiding.
+struct FlowIdText([u8; 16]);
+
+impl FlowIdText {
+    fn new(id: u64) -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut b = [0u8; 16];
+        for (i, c) in b.iter_mut().enumerate() {
+            *c = HEX[((id >> ((15 - i) * 4)) & 0xf) as usize];
+        }
+        FlowIdText(b)
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+fn tcp_state(f: &FlowRecord) -> Option<&'static str> {
     if f.proto != 6 {
         return None;
     }
@@ -145,12 +206,11 @@ fn tcp_state(f: &FlowRecord) -> Option<String> {
             "attempt"
         } else {
             "partial"
-        }
-        .to_string(),
+        },
     )
 }
 
-fn tls_version(v: u16) -> String {
+fn tls_version(v: u16) -> Text<'static> {
     match v {
         0x0300 => "SSL 3.0".into(),
         0x0301 => "TLS 1.0".into(),
@@ -158,7 +218,7 @@ fn tls_version(v: u16) -> String {
         0x0303 => "TLS 1.2".into(),
         0x0304 => "TLS 1.3".into(),
         v if v & 0x0f0f == 0x0a0a => "GREASE".into(),
-        v => format!("0x{v:04x}"),
+        v => format!("0x{v:04x}").into(),
     }
 }
 
@@ -174,7 +234,7 @@ fn rcode_name(r: u8) -> &'static str {
     }
 }
 
-fn qtype_name(t: u16) -> String {
+fn qtype_name(t: u16) -> Text<'static> {
     match t {
         1 => "A".into(),
         2 => "NS".into(),
@@ -194,7 +254,7 @@ fn qtype_name(t: u16) -> String {
         65 => "HTTPS".into(),
         99 => "SPF".into(),
         255 => "ANY".into(),
-        t => format!("TYPE{t}"),
+        t => format!("TYPE{t}").into(),
     }
 }
 
@@ -275,21 +335,51 @@ fn detail_of(reason: &str) -> &'static str {
     }
 }
 
-/// Writers and row buffers for every table of one group.
+/// One drain of the engine's finished records, handed from the reading
+/// side to the [`Sink`] (possibly on another thread).
+struct Drained {
+    out: EngineOutput,
+    /// Per flow of `out.flows`, the 1-based number of its first packet in
+    /// its capture file (resolved on the reading side, which numbers packets).
+    lines: Vec<Option<u64>>,
+}
+
+/// Takes the first-packet numbers of `flows` out of `first_packet` (keyed by
+/// the flow's first packet reference).
+fn resolve_lines(first_packet: &mut HashMap<(u32, u64), u64>, flows: &[FlowRecord]) -> Vec<Option<u64>> {
+    flows
+        .iter()
+        .map(|f| {
+            // The first reference is (file index, absolute offset).
+            let b = &f.packet_refs.bytes;
+            let mut pos = 0;
+            let first = match (get_varint(b, &mut pos), get_varint(b, &mut pos)) {
+                (Some(fi), Some(off)) => (fi as u32, off),
+                _ => (0, 0),
+            };
+            first_packet.remove(&first)
+        })
+        .collect()
+}
+
+/// Arrow builders and Parquet writers for every table of one group: turns
+/// drained engine records into rows. Owns everything it needs, so it can
+/// run on its own thread while the engine reads on.
 struct Sink<'a> {
     staging: PathBuf,
     prefix: String,
     writers: HashMap<&'static str, PartitionedWriter>,
-    flows: Vec<FlowRow>,
-    packets: Vec<FlowPacketsRow>,
-    dns: Vec<DnsRow>,
-    tls: Vec<TlsRow>,
-    http: Vec<HttpRow>,
-    ssh: Vec<SshRow>,
-    quic: Vec<QuicRow>,
+    flows: FlowsBuilder,
+    packets: FlowPacketsBuilder,
+    dns: DnsBuilder,
+    tls: TlsBuilder,
+    http: HttpBuilder,
+    ssh: SshBuilder,
+    quic: QuicBuilder,
     web: WebBatchBuilder,
     web_rows: u64,
-    first_packet: HashMap<(u32, u64), u64>,
+    /// Flow records per capture file (by group index).
+    flows_per_file: Vec<u64>,
     files: Vec<(String, i64)>,
     mail: BTreeMap<(String, String, String, u16), (u64, u64)>,
     include_mail: bool,
@@ -302,28 +392,26 @@ impl Sink<'_> {
         self.writers.entry(table).or_insert_with(|| PartitionedWriter::new(staging, table, prefix))
     }
 
+    /// Writes every table holding `FLUSH_ROWS` rows or more (all non-empty
+    /// ones when `all`).
     fn flush(&mut self, all: bool) -> Result<(), StoreError> {
-        macro_rules! flush_rows {
-            ($buf:ident, $name:expr, $schema:expr) => {
-                if !self.$buf.is_empty() && (all || self.$buf.len() >= FLUSH_ROWS) {
-                    let b = pt::to_batch(&$schema, &self.$buf)?;
-                    self.$buf.clear();
+        let due = |n: usize| n > 0 && (all || n >= FLUSH_ROWS);
+        macro_rules! flush_table {
+            ($buf:ident, $name:expr) => {
+                if due(self.$buf.len()) {
+                    let b = self.$buf.finish()?;
                     self.writer($name).write(&b)?;
                 }
             };
         }
-        flush_rows!(flows, pt::FLOWS, pt::FLOWS_SCHEMA);
-        flush_rows!(dns, pt::DNS, pt::DNS_SCHEMA);
-        flush_rows!(tls, pt::TLS, pt::TLS_SCHEMA);
-        flush_rows!(http, pt::HTTP, pt::HTTP_SCHEMA);
-        flush_rows!(ssh, pt::SSH, pt::SSH_SCHEMA);
-        flush_rows!(quic, pt::QUIC, pt::QUIC_SCHEMA);
-        if !self.packets.is_empty() && (all || self.packets.len() >= FLUSH_ROWS) {
-            let b = pt::flow_packets_batch(&self.packets)?;
-            self.packets.clear();
-            self.writer(pt::FLOW_PACKETS).write(&b)?;
-        }
-        if !self.web.is_empty() && (all || self.web.len() >= FLUSH_ROWS) {
+        flush_table!(flows, pt::FLOWS);
+        flush_table!(dns, pt::DNS);
+        flush_table!(tls, pt::TLS);
+        flush_table!(http, pt::HTTP);
+        flush_table!(ssh, pt::SSH);
+        flush_table!(quic, pt::QUIC);
+        flush_table!(packets, pt::FLOW_PACKETS);
+        if due(self.web.len()) {
             let b = self.web.finish();
             self.writer(WEB_REQUESTS).write(&b)?;
         }
@@ -341,8 +429,9 @@ impl Sink<'_> {
         self.web_rows += 1;
     }
 
-    /// Turns one drained engine output into rows.
-    fn take(&mut self, out: EngineOutput, flows_per_file: &mut [u64]) -> Result<(), StoreError> {
+    /// Turns one drained engine output into rows. Rows borrow the engine's
+    /// strings; the Arrow builders copy each once.
+    fn take(&mut self, d: Drained) -> Result<(), StoreError> {
         struct Meta {
             ci: String,
             cp: i32,
@@ -357,26 +446,28 @@ impl Sink<'_> {
             up: u64,
             down: u64,
         }
+        let Drained { out, lines } = d;
         let mut meta: HashMap<u64, Meta> = HashMap::with_capacity(out.flows.len());
-        let mut names: HashMap<u64, String> = HashMap::new();
+        let mut names: HashMap<u64, &str> = HashMap::new();
         for t in &out.tls {
             if let Some(s) = &t.sni {
-                names.entry(t.flow_id).or_insert_with(|| s.clone());
+                names.entry(t.flow_id).or_insert(s);
             }
         }
         for h in &out.http {
             if let Some(s) = &h.host {
-                names.entry(h.flow_id).or_insert_with(|| s.clone());
+                names.entry(h.flow_id).or_insert(s);
             }
         }
-        for f in &out.flows {
+        let mut inputs: Vec<i64> = Vec::new();
+        let mut local: Vec<(u32, u64)> = Vec::new();
+        for (f, line) in out.flows.iter().zip(lines) {
             let refs = f.packet_refs.decode();
-            let (fi, fo) = refs.first().copied().unwrap_or((0, 0));
+            let fi = refs.first().map_or(0, |r| r.0);
             let file_idx = (fi as usize).min(self.files.len().saturating_sub(1));
-            let line = self.first_packet.remove(&(fi, fo));
             // Map group-wide file indices to this flow's own list of inputs.
-            let mut inputs: Vec<i64> = Vec::new();
-            let mut local: Vec<(u32, u64)> = Vec::with_capacity(refs.len());
+            inputs.clear();
+            local.clear();
             for (gf, off) in &refs {
                 let id = self.files.get(*gf as usize).map_or(-1, |s| s.1);
                 let li = match inputs.iter().position(|x| *x == id) {
@@ -388,48 +479,44 @@ impl Sink<'_> {
                 };
                 local.push((li as u32, *off));
             }
-            let (file_display, file_input) = self.files[file_idx].clone();
-            flows_per_file[file_idx] += 1;
-            let id = flow_id_text(f.flow_id);
+            self.flows_per_file[file_idx] += 1;
+            let id = FlowIdText::new(f.flow_id);
             let ts = f.first_ts_ns.div_euclid(1_000_000);
             let mailp = mail_proto(f.proto, f.server_port);
-            let app = name_of(&f.app_proto);
-            let (app_proto, app_method) = if app != "unknown" {
-                (Some(app), Some("content".to_string()))
-            } else {
-                match port_guess(f.proto, f.server_port) {
-                    Some(g) => (Some(g.to_string()), Some("port".to_string())),
+            let (app_proto, app_method) = match f.app_proto {
+                AppProto::Unknown => match port_guess(f.proto, f.server_port) {
+                    Some(g) => (Some(g), Some("port")),
                     None => (None, None),
-                }
+                },
+                app => (Some(app.name()), Some("content")),
             };
-            let mut risks: Vec<String> = f.port_mismatch.iter().map(|s| s.to_string()).collect();
-            if f.snaplen_cut > 0 {
-                risks.push("snaplen_cut".into());
-            }
+            let risks: Vec<&str> = [f.port_mismatch, (f.snaplen_cut > 0).then_some("snaplen_cut")].into_iter().flatten().collect();
             let (ci, si) = (f.client_ip.to_string(), f.server_ip.to_string());
             if let Some(m) = mailp {
                 let e = self.mail.entry((m.to_string(), ci.clone(), si.clone(), f.server_port)).or_default();
                 e.0 += 1;
                 e.1 += f.bytes_c2s + f.bytes_s2c;
             }
-            self.packets.push(FlowPacketsRow {
+            let refs = pt::encode_refs(&local);
+            self.packets.append(&FlowPacketsRow {
                 ts,
-                flow_id: id.clone(),
-                capture_inputs: inputs.clone(),
+                flow_id: id.as_str(),
+                capture_inputs: &inputs,
                 packets: i64::from(f.packet_refs.count),
                 packets_not_indexed: i64::from(f.packet_refs.truncated),
-                refs: pt::encode_refs(&local),
+                refs: &refs,
             });
             let dur_ms = (f.last_ts_ns - f.first_ts_ns).max(0) / 1_000_000;
-            self.flows.push(FlowRow {
+            let (file_display, file_input) = (&self.files[file_idx].0, self.files[file_idx].1);
+            self.flows.append(&FlowRow {
                 ts,
                 last_ts: f.last_ts_ns.div_euclid(1_000_000),
                 duration_ms: dur_ms,
-                flow_id: id,
+                flow_id: id.as_str(),
                 transport: transport(f.proto),
-                client_ip: ci.clone(),
+                client_ip: &ci,
                 client_port: i32::from(f.client_port),
-                server_ip: si.clone(),
+                server_ip: &si,
                 server_port: i32::from(f.server_port),
                 pkts_c2s: clamp(f.pkts_c2s),
                 bytes_c2s: clamp(f.bytes_c2s),
@@ -438,20 +525,20 @@ impl Sink<'_> {
                 bytes_s2c: clamp(f.bytes_s2c),
                 payload_s2c: clamp(f.payload_s2c),
                 tcp_state: tcp_state(f),
-                history: f.history.clone(),
-                end_reason: name_of(&f.end_reason),
-                orientation: name_of(&f.orientation),
+                history: &f.history,
+                end_reason: f.end_reason.name(),
+                orientation: f.orientation.name(),
                 app_proto,
                 app_method,
-                server_name: names.get(&f.flow_id).cloned(),
-                risks,
+                server_name: names.get(&f.flow_id).copied(),
+                risks: &risks,
                 mail: mailp.is_some(),
-                mail_proto: mailp.map(str::to_string),
+                mail_proto: mailp,
                 snaplen_cut: i64::from(f.snaplen_cut),
                 reassembly_gaps: i64::from(f.reassembly_gaps),
                 tunnel_depth: i32::from(f.tunnel_depth),
                 input_id: file_input,
-                capture_inputs: inputs,
+                capture_inputs: &inputs,
                 source_file: file_display,
                 first_packet: line.map(|l| l as i64),
             });
@@ -475,53 +562,53 @@ impl Sink<'_> {
         }
         let unknown = Meta { ci: String::new(), cp: 0, si: String::new(), sp: 0, proto: 0, file_idx: 0, line: 0, mail: false, first_ms: 0, dur_ms: 0, up: 0, down: 0 };
         let input_of = |m: &Meta, files: &[(String, i64)]| files.get(m.file_idx).map_or(0, |f| f.1);
-        for d in out.dns {
+        for d in &out.dns {
             let m = meta.get(&d.flow_id).unwrap_or(&unknown);
-            self.dns.push(DnsRow {
+            self.dns.append(&DnsRow {
                 ts: d.ts_ns.div_euclid(1_000_000),
-                flow_id: flow_id_text(d.flow_id),
+                flow_id: FlowIdText::new(d.flow_id).as_str(),
                 transport: transport(m.proto),
-                client_ip: m.ci.clone(),
+                client_ip: &m.ci,
                 client_port: m.cp,
-                server_ip: m.si.clone(),
+                server_ip: &m.si,
                 server_port: m.sp,
                 from_client: d.from_client,
                 trans_id: i32::from(d.id),
                 is_response: d.is_response,
                 opcode: i32::from(d.opcode),
                 rcode: i32::from(d.rcode),
-                rcode_name: rcode_name(d.rcode).into(),
+                rcode_name: rcode_name(d.rcode),
                 truncated: d.truncated,
-                qtype_name: d.qtype.map(qtype_name),
+                query: d.query.as_deref(),
                 qtype: d.qtype.map(i32::from),
-                query: d.query,
-                answer_types: d.answers.iter().map(|a| i32::from(a.0)).collect(),
-                ttls: d.answers.iter().map(|a| i64::from(a.1)).collect(),
-                answers: d.answers.into_iter().map(|a| a.2).collect(),
+                qtype_name: d.qtype.map(qtype_name),
+                answers: &d.answers,
                 size: d.size as i64,
                 mail: m.mail,
                 input_id: input_of(m, &self.files),
             });
         }
-        for t in out.tls {
+        for t in &out.tls {
             let m = meta.get(&t.flow_id).unwrap_or(&unknown);
             let input_id = input_of(m, &self.files);
             let quic = t.ja4.starts_with('q');
-            let versions: Vec<String> = t.client_supported_versions.iter().map(|v| tls_version(*v)).collect();
+            let versions: Vec<Text<'static>> = t.client_supported_versions.iter().map(|v| tls_version(*v)).collect();
+            let id = FlowIdText::new(t.flow_id);
+            let ts = t.ts_ns.div_euclid(1_000_000);
             if quic {
-                self.quic.push(QuicRow {
-                    ts: t.ts_ns.div_euclid(1_000_000),
-                    flow_id: flow_id_text(t.flow_id),
-                    client_ip: m.ci.clone(),
+                self.quic.append(&QuicRow {
+                    ts,
+                    flow_id: id.as_str(),
+                    client_ip: &m.ci,
                     client_port: m.cp,
-                    server_ip: m.si.clone(),
+                    server_ip: &m.si,
                     server_port: m.sp,
-                    sni: t.sni.clone(),
-                    alpn_offered: t.alpn_offered.clone(),
-                    client_versions: versions,
-                    ja4: t.ja4.clone(),
-                    ja4_r: t.ja4_r.clone(),
-                    ja3: t.ja3.clone(),
+                    sni: t.sni.as_deref(),
+                    alpn_offered: &t.alpn_offered,
+                    client_versions: &versions,
+                    ja4: &t.ja4,
+                    ja4_r: &t.ja4_r,
+                    ja3: &t.ja3,
                     input_id,
                 });
             } else {
@@ -536,33 +623,33 @@ impl Sink<'_> {
                     }
                     _ => None,
                 };
-                self.tls.push(TlsRow {
-                    ts: t.ts_ns.div_euclid(1_000_000),
-                    flow_id: flow_id_text(t.flow_id),
-                    client_ip: m.ci.clone(),
+                self.tls.append(&TlsRow {
+                    ts,
+                    flow_id: id.as_str(),
+                    client_ip: &m.ci,
                     client_port: m.cp,
-                    server_ip: m.si.clone(),
+                    server_ip: &m.si,
                     server_port: m.sp,
                     handshake: t.handshake as i32,
                     version: t.server_version.map(tls_version),
                     client_version: tls_version(t.client_version),
-                    client_versions: versions,
-                    sni: t.sni.clone(),
-                    alpn_offered: t.alpn_offered.clone(),
-                    alpn: t.alpn_selected.clone(),
-                    cipher: t.cipher.map(|c| format!("0x{c:04x}")),
-                    ja3: t.ja3.clone(),
-                    ja3s: t.ja3s.clone(),
-                    ja4: t.ja4.clone(),
-                    ja4_r: t.ja4_r.clone(),
-                    cert_subject: leaf.and_then(|c| c.subject.clone()),
-                    cert_issuer: leaf.and_then(|c| c.issuer.clone()),
-                    cert_serial: leaf.and_then(|c| c.serial.clone()),
+                    client_versions: &versions,
+                    sni: t.sni.as_deref(),
+                    alpn_offered: &t.alpn_offered,
+                    alpn: t.alpn_selected.as_deref(),
+                    cipher: t.cipher.map(|c| format!("0x{c:04x}").into()),
+                    ja3: &t.ja3,
+                    ja3s: t.ja3s.as_deref(),
+                    ja4: &t.ja4,
+                    ja4_r: &t.ja4_r,
+                    cert_subject: leaf.and_then(|c| c.subject.as_deref()),
+                    cert_issuer: leaf.and_then(|c| c.issuer.as_deref()),
+                    cert_serial: leaf.and_then(|c| c.serial.as_deref()),
                     cert_not_before: leaf.and_then(|c| c.not_before).map(|s| s.saturating_mul(1000)),
                     cert_not_after: leaf.and_then(|c| c.not_after).map(|s| s.saturating_mul(1000)),
-                    cert_sans: leaf.map(|c| c.san.clone()).unwrap_or_default(),
-                    cert_sha1: leaf.map(|c| c.sha1.clone()),
-                    cert_sha256: leaf.map(|c| c.sha256.clone()),
+                    cert_sans: leaf.map(|c| c.san.as_slice()).unwrap_or_default(),
+                    cert_sha1: leaf.map(|c| c.sha1.as_str()),
+                    cert_sha256: leaf.map(|c| c.sha256.as_str()),
                     cert_chain_len: t.certificates.len() as i32,
                     self_signed: leaf.map(|c| c.self_signed),
                     sni_cert_mismatch: mismatch,
@@ -571,7 +658,7 @@ impl Sink<'_> {
                 });
             }
             if t.handshake == 1 && (!m.mail || self.include_mail) && !m.si.is_empty() {
-                let host = t.sni.clone().unwrap_or_else(|| m.si.clone());
+                let host = t.sni.as_deref().unwrap_or(&m.si);
                 let port = u16::try_from(m.sp).unwrap_or(0);
                 let url = if port == 443 { format!("https://{host}/") } else { format!("https://{host}:{port}/") };
                 let rec = WebRecord {
@@ -595,18 +682,18 @@ impl Sink<'_> {
                 self.push_web(&rec, fi, line);
             }
         }
-        for h in out.http {
+        for h in &out.http {
             let m = meta.get(&h.flow_id).unwrap_or(&unknown);
             let input_id = input_of(m, &self.files);
-            let version = match h.version {
-                0 => "HTTP/1.0".to_string(),
-                1 => "HTTP/1.1".to_string(),
-                v => format!("HTTP/1.{v}"),
+            let version: Text<'static> = match h.version {
+                0 => "HTTP/1.0".into(),
+                1 => "HTTP/1.1".into(),
+                v => format!("HTTP/1.{v}").into(),
             };
             if (!m.mail || self.include_mail) && !m.si.is_empty() {
                 let port = u16::try_from(m.sp).unwrap_or(0);
                 let absolute = h.uri.contains("://");
-                let host = h.host.clone().unwrap_or_else(|| m.si.clone());
+                let host = h.host.as_deref().unwrap_or(&m.si);
                 let url = if absolute {
                     h.uri.clone()
                 } else if port == 80 {
@@ -620,12 +707,12 @@ impl Sink<'_> {
                     client_ip: Some(m.ci.as_str().into()),
                     client_port: u16::try_from(m.cp).ok(),
                     method: Some(h.method.as_str().into()),
-                    scheme: Some(parts.scheme.unwrap_or("http").to_string().into()),
-                    host: Some(parts.host.unwrap_or(&host).to_ascii_lowercase().into()),
+                    scheme: Some(parts.scheme.unwrap_or("http").into()),
+                    host: Some(parts.host.unwrap_or(host).to_ascii_lowercase().into()),
                     port: parts.port.or(Some(port)),
-                    path: parts.path.map(|p| p.to_string().into()),
-                    query: parts.query.map(|q| q.to_string().into()),
-                    url: Some(url.as_str().to_string().into()),
+                    path: parts.path.map(Into::into),
+                    query: parts.query.map(Into::into),
+                    url: Some(url.as_str().into()),
                     status: h.status,
                     server_ip: Some(m.si.as_str().into()),
                     bytes_up: h.request_body_len,
@@ -638,44 +725,44 @@ impl Sink<'_> {
                 let (fi, line) = (m.file_idx, m.line);
                 self.push_web(&rec, fi, line);
             }
-            self.http.push(HttpRow {
+            self.http.append(&HttpRow {
                 ts: h.ts_ns.div_euclid(1_000_000),
-                flow_id: flow_id_text(h.flow_id),
-                client_ip: m.ci.clone(),
+                flow_id: FlowIdText::new(h.flow_id).as_str(),
+                client_ip: &m.ci,
                 client_port: m.cp,
-                server_ip: m.si.clone(),
+                server_ip: &m.si,
                 server_port: m.sp,
-                method: h.method,
-                host: h.host,
-                uri: h.uri,
+                method: &h.method,
+                host: h.host.as_deref(),
+                uri: &h.uri,
                 version,
-                user_agent: h.user_agent,
-                referer: h.referer,
-                request_content_type: h.request_content_type,
+                user_agent: h.user_agent.as_deref(),
+                referer: h.referer.as_deref(),
+                request_content_type: h.request_content_type.as_deref(),
                 request_body_len: h.request_body_len.map(clamp),
                 status: h.status.map(i32::from),
-                response_content_type: h.response_content_type,
-                server: h.server,
-                location: h.location,
+                response_content_type: h.response_content_type.as_deref(),
+                server: h.server.as_deref(),
+                location: h.location.as_deref(),
                 response_body_len: h.response_body_len.map(clamp),
                 input_id,
             });
         }
-        for s in out.ssh {
+        for s in &out.ssh {
             let m = meta.get(&s.flow_id).unwrap_or(&unknown);
-            self.ssh.push(SshRow {
+            self.ssh.append(&SshRow {
                 ts: m.first_ms,
-                flow_id: flow_id_text(s.flow_id),
-                client_ip: m.ci.clone(),
+                flow_id: FlowIdText::new(s.flow_id).as_str(),
+                client_ip: &m.ci,
                 client_port: m.cp,
-                server_ip: m.si.clone(),
+                server_ip: &m.si,
                 server_port: m.sp,
-                client_banner: s.client_banner,
-                server_banner: s.server_banner,
-                hassh: s.hassh,
-                hassh_server: s.hassh_server,
-                hassh_string: s.hassh_string,
-                hassh_server_string: s.hassh_server_string,
+                client_banner: s.client_banner.as_deref(),
+                server_banner: s.server_banner.as_deref(),
+                hassh: s.hassh.as_deref(),
+                hassh_server: s.hassh_server.as_deref(),
+                hassh_string: s.hassh_string.as_deref(),
+                hassh_server_string: s.hassh_server_string.as_deref(),
                 input_id: input_of(m, &self.files),
             });
         }
@@ -685,6 +772,114 @@ impl Sink<'_> {
 
 fn clamp(v: u64) -> i64 {
     v.min(i64::MAX as u64) as i64
+}
+
+/// Reads the group's capture files in order through `engine`, filling each
+/// file's counters, and hands the engine's finished records to `emit`
+/// every [`DRAIN_EVERY`] packets and at the end.
+fn read_group(
+    files: &mut [FileState],
+    engine: &mut Engine,
+    sink: &dyn ProgressSink,
+    emit: &mut dyn FnMut(Drained) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    // Packet number (in its file) of each live flow's first packet, keyed
+    // by that packet's (file index, offset) reference.
+    let mut first_packet: HashMap<(u32, u64), u64> = HashMap::new();
+    for idx in 0..files.len() {
+        let tf = Instant::now();
+        engine.set_file_index(idx as u32);
+        let counter = Arc::new(AtomicU64::new(0));
+        sink.started(&files[idx].display, Some(files[idx].size), counter.clone());
+        let f = match std::fs::File::open(&files[idx].path) {
+            Ok(f) => f,
+            Err(e) => {
+                files[idx].message = Some(format!("cannot open: {e}"));
+                continue;
+            }
+        };
+        let (hashed, slot) = hashing(f, counter);
+        let mut reader = match CaptureReader::with_config(hashed, &files[idx].path, ReaderConfig::default()) {
+            Ok(r) => r,
+            Err(e) => {
+                files[idx].message = Some(format!("unreadable capture: {e}"));
+                continue;
+            }
+        };
+        let fs = &mut files[idx];
+        fs.format = match reader.format() {
+            kensa_pcap::CaptureFormat::PcapNg => "pcapng".into(),
+            _ => "pcap".into(),
+        };
+        fs.compression = match reader.compression() {
+            kensa_pcap::Compression::Gzip => "gzip",
+            kensa_pcap::Compression::Zstd => "zstd",
+            _ => "none",
+        };
+        let mut not_ip_before = engine.stats().decode.not_ip;
+        loop {
+            let p: Packet<'_> = match reader.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(e) => {
+                    fs.message = Some(format!("capture ended early after packet {}: {e}", fs.packets));
+                    break;
+                }
+            };
+            fs.packets += 1;
+            let n = fs.packets;
+            let ms = p.ts_ns.div_euclid(1_000_000);
+            fs.first_ts = Some(fs.first_ts.map_or(ms, |t| t.min(ms)));
+            fs.last_ts = Some(fs.last_ts.map_or(ms, |t| t.max(ms)));
+            fs.link_types.insert(p.link_type);
+            let before = problems(engine.stats());
+            let created = engine.stats().flows_created;
+            engine.process(&p);
+            let st = engine.stats();
+            if st.flows_created > created {
+                first_packet.insert((idx as u32, p.file_offset), n);
+            }
+            let after = problems(st);
+            for (b, a) in before.iter().zip(after.iter()) {
+                if a.1 > b.1 {
+                    let text = format!(
+                        "offset {} caplen {} origlen {} link type {}",
+                        p.file_offset, p.caplen, p.origlen, p.link_type
+                    );
+                    fs.reject(a.1 - b.1, n, a.0, format!("packet {n}: {}", detail_of(a.0)), text);
+                }
+            }
+            if st.decode.not_ip > not_ip_before {
+                fs.skipped += st.decode.not_ip - not_ip_before;
+                not_ip_before = st.decode.not_ip;
+            }
+            if n % DRAIN_EVERY == 0 {
+                // Rows of finished flows go out now: memory stays bounded by
+                // the live flows, not by the capture.
+                let out = engine.drain_output();
+                let lines = resolve_lines(&mut first_packet, &out.flows);
+                emit(Drained { out, lines })?;
+            }
+        }
+        let rs = reader.stats().clone();
+        let next = fs.packets + 1;
+        for (reason, n, detail) in [
+            ("truncated_tail", rs.truncated_tail, "the capture ends in the middle of a packet record (file cut short)"),
+            ("malformed_block", rs.malformed_blocks, "a malformed pcapng block was skipped"),
+            ("corrupt_stop", rs.corrupt_stop, "reading stopped at a corrupt record header (absurd length)"),
+            ("caplen_over_origlen", rs.caplen_over_origlen, "record caplen exceeds origlen (kept)"),
+            ("unknown_interface", rs.unknown_interface, "packet names an interface the file never described; skipped"),
+        ] {
+            fs.reject(n, next, reason, format!("after packet {}: {detail}", next - 1), String::new());
+        }
+        fs.stats = serde_json::json!({ "reader": rs });
+        drop(reader);
+        fs.content_hash = slot.lock().ok().and_then(|s| s.clone()).unwrap_or_default();
+        fs.seconds = tf.elapsed().as_secs_f64();
+    }
+    let out = engine.finish();
+    let lines = resolve_lines(&mut first_packet, &out.flows);
+    emit(Drained { out, lines })
 }
 
 struct Candidate {
@@ -705,6 +900,7 @@ pub(crate) fn ingest_captures(
     out: &mut Vec<InputOutcome>,
 ) -> Result<(), StoreError> {
     let t0 = Instant::now();
+    fix_mmap_threshold();
     let mut cands: Vec<Candidate> = Vec::new();
     let mut seen_quick = BTreeSet::new();
     for p in paths {
@@ -788,122 +984,65 @@ pub(crate) fn ingest_captures(
         });
     }
     let mut engine = Engine::new(EngineConfig::default());
-    let mut flows_per_file = vec![0u64; files.len()];
     let mut rows = Sink {
         staging: staging.clone(),
         prefix: format!("cap-{}", files[0].input_id),
         writers: HashMap::new(),
-        flows: Vec::new(),
-        packets: Vec::new(),
-        dns: Vec::new(),
-        tls: Vec::new(),
-        http: Vec::new(),
-        ssh: Vec::new(),
-        quic: Vec::new(),
+        flows: FlowsBuilder::default(),
+        packets: FlowPacketsBuilder::default(),
+        dns: DnsBuilder::default(),
+        tls: TlsBuilder::default(),
+        http: HttpBuilder::default(),
+        ssh: SshBuilder::default(),
+        quic: QuicBuilder::default(),
         web: WebBatchBuilder::with_capacity(1024),
         web_rows: 0,
-        first_packet: HashMap::new(),
+        flows_per_file: vec![0u64; files.len()],
         files: files.iter().map(|f| (f.display.clone(), f.input_id)).collect(),
         mail: BTreeMap::new(),
         include_mail: opts.include_mail,
         opts,
     };
-    for idx in 0..files.len() {
-        let tf = Instant::now();
-        engine.set_file_index(idx as u32);
-        let counter = Arc::new(AtomicU64::new(0));
-        sink.started(&files[idx].display, Some(files[idx].size), counter.clone());
-        let f = match std::fs::File::open(&files[idx].path) {
-            Ok(f) => f,
-            Err(e) => {
-                files[idx].message = Some(format!("cannot open: {e}"));
-                continue;
-            }
-        };
-        let (hashed, slot) = hashing(f, counter);
-        let mut reader = match CaptureReader::with_config(hashed, &files[idx].path, ReaderConfig::default()) {
-            Ok(r) => r,
-            Err(e) => {
-                files[idx].message = Some(format!("unreadable capture: {e}"));
-                continue;
-            }
-        };
-        let fs = &mut files[idx];
-        fs.format = match reader.format() {
-            kensa_pcap::CaptureFormat::PcapNg => "pcapng".into(),
-            _ => "pcap".into(),
-        };
-        fs.compression = match reader.compression() {
-            kensa_pcap::Compression::Gzip => "gzip",
-            kensa_pcap::Compression::Zstd => "zstd",
-            _ => "none",
-        };
-        let mut not_ip_before = engine.stats().decode.not_ip;
-        loop {
-            let p: Packet<'_> = match reader.next_packet() {
-                Ok(Some(p)) => p,
-                Ok(None) => break,
-                Err(e) => {
-                    fs.message = Some(format!("capture ended early after packet {}: {e}", fs.packets));
-                    break;
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    if threads > 1 {
+        // Two stages: this thread reads, decodes and tracks flows; the sink
+        // thread builds Arrow batches and encodes Parquet. The channel is
+        // bounded, so a slow sink stalls the reader instead of queueing
+        // drained records without limit.
+        rows = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Drained>(PIPELINE_DEPTH);
+            let worker = scope.spawn(move || {
+                for d in rx {
+                    rows.take(d)?;
                 }
+                rows.flush(true)?;
+                Ok::<_, StoreError>(rows)
+            });
+            let read = read_group(&mut files, &mut engine, sink, &mut |d| {
+                // A closed channel means the sink failed; its error is
+                // the one reported (below).
+                tx.send(d).map_err(|_| StoreError::Corrupt("capture sink stopped".into()))
+            });
+            drop(tx);
+            let rows = match worker.join() {
+                Ok(r) => r?,
+                Err(panic) => std::panic::resume_unwind(panic),
             };
-            fs.packets += 1;
-            let n = fs.packets;
-            let ms = p.ts_ns.div_euclid(1_000_000);
-            fs.first_ts = Some(fs.first_ts.map_or(ms, |t| t.min(ms)));
-            fs.last_ts = Some(fs.last_ts.map_or(ms, |t| t.max(ms)));
-            fs.link_types.insert(p.link_type);
-            let before = problems(engine.stats());
-            let created = engine.stats().flows_created;
-            engine.process(&p);
-            let st = engine.stats();
-            if st.flows_created > created {
-                rows.first_packet.insert((idx as u32, p.file_offset), n);
-            }
-            let after = problems(st);
-            for (b, a) in before.iter().zip(after.iter()) {
-                if a.1 > b.1 {
-                    let text = format!(
-                        "offset {} caplen {} origlen {} link type {}",
-                        p.file_offset, p.caplen, p.origlen, p.link_type
-                    );
-                    fs.reject(a.1 - b.1, n, a.0, format!("packet {n}: {}", detail_of(a.0)), text);
-                }
-            }
-            if st.decode.not_ip > not_ip_before {
-                fs.skipped += st.decode.not_ip - not_ip_before;
-                not_ip_before = st.decode.not_ip;
-            }
-            if n % DRAIN_EVERY == 0 {
-                // Rows of finished flows go out now: memory stays bounded by
-                // the live flows, not by the capture.
-                rows.take(engine.drain_output(), &mut flows_per_file)?;
-            }
-        }
-        let rs = reader.stats().clone();
-        let next = fs.packets + 1;
-        for (reason, n, detail) in [
-            ("truncated_tail", rs.truncated_tail, "the capture ends in the middle of a packet record (file cut short)"),
-            ("malformed_block", rs.malformed_blocks, "a malformed pcapng block was skipped"),
-            ("corrupt_stop", rs.corrupt_stop, "reading stopped at a corrupt record header (absurd length)"),
-            ("caplen_over_origlen", rs.caplen_over_origlen, "record caplen exceeds origlen (kept)"),
-            ("unknown_interface", rs.unknown_interface, "packet names an interface the file never described; skipped"),
-        ] {
-            fs.reject(n, next, reason, format!("after packet {}: {detail}", next - 1), String::new());
-        }
-        fs.stats = serde_json::json!({ "reader": rs });
-        drop(reader);
-        fs.content_hash = slot.lock().ok().and_then(|s| s.clone()).unwrap_or_default();
-        fs.seconds = tf.elapsed().as_secs_f64();
+            read.map(|()| rows)
+        })?;
+    } else {
+        read_group(&mut files, &mut engine, sink, &mut |d| rows.take(d))?;
+        rows.flush(true)?;
     }
-    rows.take(engine.finish(), &mut flows_per_file)?;
     let engine_stats = engine.stats().clone();
-    rows.flush(true)?;
     let mut parts = Vec::new();
     for (_, w) in rows.writers.drain() {
         parts.extend(w.finish()?);
     }
+    let flows_per_file = std::mem::take(&mut rows.flows_per_file);
     let web_rows = rows.web_rows;
     let mail: Vec<MailRow> = rows
         .mail
@@ -1008,5 +1147,60 @@ pub fn is_capture_file(path: &Path) -> bool {
     match rd.fill_buf() {
         Ok(h) => crate::source::is_pcap(h),
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The capture files of one corpus category (`../shared/corpus` from the
+    /// repository root, or `KENSA_CORPUS`), if the corpus is there.
+    fn corpus_captures(category: &str) -> Option<Vec<PathBuf>> {
+        let root = std::env::var_os("KENSA_CORPUS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+        let mut v: Vec<PathBuf> = std::fs::read_dir(root.join("pcap").join(category))
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("pcap" | "pcapng")))
+            .collect();
+        v.sort();
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// Ingests `caps` as one group with `threads` and returns the rows
+    /// written per table.
+    fn rows_per_table(threads: usize, caps: &[PathBuf]) -> Vec<(String, i64)> {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut case, _) = Case::open(dir.path(), true).unwrap();
+        let run = case.begin_run("test").unwrap();
+        let opts = IngestOptions { threads, ..Default::default() };
+        let mut out = Vec::new();
+        ingest_captures(&mut case, run, caps, &opts, &crate::NoProgress, &mut out).unwrap();
+        // The corpus holds byte-identical copies of some captures ("duplicate").
+        assert!(out.iter().all(|o| matches!(o.status, "ingested" | "empty" | "duplicate")), "{:?}", out.iter().map(|o| o.status).collect::<Vec<_>>());
+        let mut st = case.db().prepare("SELECT table_name, SUM(rows) FROM parts GROUP BY table_name ORDER BY table_name").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn pipelined_ingest_writes_what_single_threaded_ingest_writes() {
+        let Some(caps) = corpus_captures("tls_sni_ja3_ja4") else {
+            eprintln!("note: corpus not found; skipping");
+            return;
+        };
+        let one = rows_per_table(1, &caps);
+        assert!(one.iter().any(|(t, n)| t == pt::FLOWS && *n > 0), "{one:?}");
+        assert!(one.iter().any(|(t, n)| t == pt::TLS && *n > 0), "{one:?}");
+        assert_eq!(one, rows_per_table(2, &caps));
+    }
+
+    #[test]
+    fn flow_id_text_is_sixteen_hex_digits() {
+        assert_eq!(flow_id_text(0), "0000000000000000");
+        assert_eq!(flow_id_text(0x0123_4567_89ab_cdef), "0123456789abcdef");
+        assert_eq!(FlowIdText::new(u64::MAX).as_str(), format!("{:016x}", u64::MAX));
     }
 }

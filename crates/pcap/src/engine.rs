@@ -85,6 +85,18 @@ pub enum EndReason {
     EndOfCapture,
 }
 
+impl EndReason {
+    /// Lower-case name as serialised (`idle`, `end_of_capture`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            EndReason::Idle => "idle",
+            EndReason::Active => "active",
+            EndReason::Evicted => "evicted",
+            EndReason::EndOfCapture => "end_of_capture",
+        }
+    }
+}
+
 /// How client and server were told apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,6 +107,17 @@ pub enum Orientation {
     Port,
     /// The first packet's sender is the client.
     FirstPacket,
+}
+
+impl Orientation {
+    /// Lower-case name as serialised (`syn`, `port`, `first_packet`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Orientation::Syn => "syn",
+            Orientation::Port => "port",
+            Orientation::FirstPacket => "first_packet",
+        }
+    }
 }
 
 /// Protocol identified from payload.
@@ -1243,6 +1266,17 @@ mod tests {
             caplen: data.len() as u32,
             origlen: data.len() as u32,
             data,
+        }
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        let json = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        for e in [EndReason::Idle, EndReason::Active, EndReason::Evicted, EndReason::EndOfCapture] {
+            assert_eq!(e.name(), json(serde_json::to_value(e).unwrap()));
+        }
+        for o in [Orientation::Syn, Orientation::Port, Orientation::FirstPacket] {
+            assert_eq!(o.name(), json(serde_json::to_value(o).unwrap()));
         }
     }
 
