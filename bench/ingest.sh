@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Reproduces the ingest and SQL figures of BENCHMARKS.md. Run from the repo root:
-#   MB=2000 bench/ingest.sh
+#   MB=1500 RUNS=3 bench/ingest.sh
+# (uses $CARGO_TARGET_DIR when set, else ./target).
 # Needs: hyperfine, goaccess, GNU time (apt-get install hyperfine goaccess time).
 set -euo pipefail
 MB=${MB:-2000}
 RUNS=${RUNS:-3}
 W=${W:-/tmp/kensa-bench}
-cargo build --release -p kensa
-K=$PWD/target/release/kensa
+cargo build --release --locked -p kensa
+K=${CARGO_TARGET_DIR:-$PWD/target}/release/kensa
 mkdir -p "$W"
 for f in squid-native proxysg-elff ifilter-v10-access; do
   [ -s "$W/$f/bulk.log" ] || "$K" synth --quiet --out "$W/$f" --formats "$f" --bulk-mb "$MB" --seed 11
@@ -31,9 +32,9 @@ hyperfine --runs "$RUNS" --export-markdown "$W/ingest.md" --prepare "rm -rf $W/c
 echo "== peak memory (max RSS)"
 for f in squid-native/bulk.log squid-native/bulk.log.gz proxysg-elff/bulk.log ifilter-v10-access/bulk.log; do
   rm -rf "$W/case"
-  /usr/bin/time -f "$f: %M KB max RSS, %e s" "$K" ingest --quiet --no-intel --case "$W/case" "$W/$f"
+  /usr/bin/time -f "$f: %M KB max RSS, %e s wall, %U s user, %S s sys" "$K" ingest --quiet --no-intel --case "$W/case" "$W/$f"
 done
-/usr/bin/time -f "goaccess: %M KB max RSS, %e s" sh -c "$GA > /dev/null 2>&1"
+/usr/bin/time -f "goaccess: %M KB max RSS, %e s wall, %U s user, %S s sys" sh -c "$GA > /dev/null 2>&1"
 
 echo "== SQL over the squid case"
 rm -rf "$W/case"; "$K" ingest --quiet --no-intel --case "$W/case" "$W/squid-native/bulk.log"

@@ -495,6 +495,19 @@ impl Catalog {
         Some(HostMatch { service, tenant })
     }
 
+    /// Like [`Catalog::lookup`], but names the service by its position (see
+    /// [`Catalog::service_at`]) so the result can be cached without a borrow.
+    pub(crate) fn lookup_index<'h>(&self, host: &'h str) -> Option<(u32, Option<&'h str>)> {
+        let i = self.index.lookup(host)?;
+        let service = &self.services[i as usize];
+        Some((i, service.tenant.as_ref().and_then(|t| t.tenant_of(host))))
+    }
+
+    /// The service at a position returned by [`Catalog::lookup_index`].
+    pub(crate) fn service_at(&self, i: u32) -> &Service {
+        &self.services[i as usize]
+    }
+
     /// The service whose published address ranges hold `ip` (the longest
     /// prefix wins), for hosts logged as IP literals.
     pub fn lookup_ip(&self, ip: std::net::IpAddr) -> Option<&Service> {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use ipnet::IpNet;
 use kensa_model::WebRecord;
 
-use crate::catalog::{Catalog, Service, UploadRule};
+use crate::catalog::{Catalog, HostMatch, Service, UploadRule};
 use crate::category::Sanction;
 use crate::error::{Error, Result};
 use crate::geo::{GeoDb, GeoInfo};
@@ -85,7 +85,46 @@ pub struct Enricher {
     policy: Policy,
     internal: Vec<IpNet>,
     geo: Vec<GeoDb>,
+    /// Distinguishes this enricher's entries in the per-thread [`HostCache`].
+    id: u64,
 }
+
+/// What enrichment derives from a normalised host name alone, as lengths and
+/// offsets into that name, so it can be cached without borrowing and turned
+/// back into slices of the record's own host.
+#[derive(Debug, Clone, Copy)]
+struct HostFacts {
+    /// Length of the registered domain (a suffix of the host).
+    reg: Option<u16>,
+    /// Length of the public suffix (a suffix of the host).
+    suffix: Option<u16>,
+    /// Catalog position of the service the host belongs to, and the tenant
+    /// as `(start, len)` in the host.
+    service: Option<(u32, Option<(u16, u16)>)>,
+}
+
+/// Hosts repeat heavily in proxy logs (a browser fetches dozens of objects
+/// per page), while the Public Suffix List walk and the catalog's per-label
+/// probes cost more than one hash probe. Each thread (each ingest worker)
+/// keeps the facts of the hosts it saw, bounded: when full it starts over,
+/// so an input of unique (attacker-made) names costs one extra probe per
+/// record and never more memory than [`HOST_CACHE_MAX`] entries.
+struct HostCache {
+    owner: u64,
+    map: std::collections::HashMap<Box<str>, HostFacts>,
+}
+
+/// Entries per thread before the host cache is emptied.
+const HOST_CACHE_MAX: usize = 16 * 1024;
+
+thread_local! {
+    static HOST_CACHE: std::cell::RefCell<HostCache> = std::cell::RefCell::new(HostCache {
+        owner: u64::MAX,
+        map: std::collections::HashMap::new(),
+    });
+}
+
+static NEXT_ENRICHER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl std::fmt::Debug for Enricher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -380,6 +419,7 @@ impl Enricher {
             policy,
             internal: config.internal_cidrs,
             geo,
+            id: NEXT_ENRICHER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -418,10 +458,27 @@ impl Enricher {
         let (mut reg, mut suffix) = (None, None);
         let (mut service, mut tenant, mut status, mut upload_rule) = (None, None, None, None);
         if let Some(n) = &name {
-            let (r, s) = registered_domain(n);
+            let h: &str = n;
+            let (r, s, matched) = match self.host_facts(h) {
+                Some(f) => {
+                    let tail = |len: u16| h.len().checked_sub(usize::from(len)).and_then(|i| h.get(i..));
+                    (
+                        f.reg.and_then(tail),
+                        f.suffix.and_then(tail),
+                        f.service.map(|(i, t)| HostMatch {
+                            service: self.catalog.service_at(i),
+                            tenant: t.and_then(|(a, l)| h.get(usize::from(a)..usize::from(a) + usize::from(l))),
+                        }),
+                    )
+                }
+                None => {
+                    let (r, s) = registered_domain(h);
+                    (r, s, self.catalog.lookup(h))
+                }
+            };
             reg = r.map(|x| sub_cow(n, x));
             suffix = s.map(|x| sub_cow(n, x));
-            if let Some(m) = self.catalog.lookup(n) {
+            if let Some(m) = matched {
                 service = Some(m.service);
                 tenant = m.tenant.map(|t| sub_cow(n, t));
                 status = Some(self.policy.status(m.service, m.tenant));
@@ -502,6 +559,62 @@ impl Enricher {
             upload_rule,
             geo,
         }
+    }
+}
+
+impl Enricher {
+    /// Registered domain, public suffix and catalog match of a normalised
+    /// host, from the per-thread cache when this thread has seen the host.
+    /// `None`: not cacheable, look it up directly.
+    fn host_facts(&self, host: &str) -> Option<HostFacts> {
+        if host.len() > crate::host::MAX_HOST_LEN {
+            // Over-long names are never cached (they match nothing anyway).
+            return None;
+        }
+        HOST_CACHE.with(|c| {
+            let mut c = c.try_borrow_mut().ok()?;
+            if c.owner != self.id {
+                c.owner = self.id;
+                c.map.clear();
+            }
+            if let Some(f) = c.map.get(host) {
+                return Some(*f);
+            }
+            let f = self.compute_host_facts(host)?;
+            if c.map.len() >= HOST_CACHE_MAX {
+                c.map.clear();
+            }
+            c.map.insert(host.into(), f);
+            Some(f)
+        })
+    }
+
+    /// The uncached lookups. `None` if a result is not a slice of `host`
+    /// (the lookups always return slices of their input, so this is
+    /// defensive): the caller then uses the lookups' results directly.
+    fn compute_host_facts(&self, host: &str) -> Option<HostFacts> {
+        let len16 = |s: &str| u16::try_from(s.len()).ok();
+        let offset = |s: &str| {
+            let start = (s.as_ptr() as usize).checked_sub(host.as_ptr() as usize)?;
+            (start + s.len() <= host.len()).then_some(start)
+        };
+        let (r, s) = registered_domain(host);
+        let reg = match r {
+            Some(r) if offset(r) == Some(host.len() - r.len()) => Some(len16(r)?),
+            Some(_) => return None,
+            None => None,
+        };
+        let suffix = match s {
+            Some(s) if offset(s) == Some(host.len() - s.len()) => Some(len16(s)?),
+            Some(_) => return None,
+            None => None,
+        };
+        let service = match self.catalog.lookup_index(host) {
+            Some((i, Some(t))) => Some((i, Some((u16::try_from(offset(t)?).ok()?, len16(t)?)))),
+            Some((i, None)) => Some((i, None)),
+            None => None,
+        };
+        Some(HostFacts { reg, suffix, service })
     }
 }
 

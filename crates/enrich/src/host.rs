@@ -64,13 +64,18 @@ fn whatwg_ipv4(h: &str) -> Option<Ipv4Addr> {
     if h.is_empty() || h.len() > 64 {
         return None;
     }
-    let parts: Vec<&str> = h.split('.').collect();
-    let last = parts.last()?;
+    // Decide on the last label before splitting: almost every host is a
+    // name, and this runs for every record.
+    let last = h.rsplit('.').next()?;
     let ends_in_number = last.bytes().all(|b| b.is_ascii_digit())
         || (last.len() >= 2
             && (last.starts_with("0x") || last.starts_with("0X"))
             && last[2..].bytes().all(|b| b.is_ascii_hexdigit()));
-    if !ends_in_number || parts.len() > 4 {
+    if !ends_in_number {
+        return None;
+    }
+    let parts: Vec<&str> = h.split('.').collect();
+    if parts.len() > 4 {
         return None;
     }
     let mut nums = Vec::with_capacity(parts.len());

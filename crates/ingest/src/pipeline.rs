@@ -174,22 +174,27 @@ pub fn run_lines(
         parsers.push(parser_for(format, parse)?);
     }
     let (tx, rx) = crossbeam_channel::bounded::<Chunk>(threads * 2);
+    // Spent chunk buffers go back to the reader, so the steady state
+    // allocates (and page-faults in) no new 4 MiB buffer per chunk.
+    let (pool_tx, pool_rx) = crossbeam_channel::bounded::<Vec<u8>>(threads * 2 + 2);
     let mut reader_stats = Stats::default();
     let mut read_error = None;
     let results: Vec<Result<(Stats, Vec<StagedPart>, SourceFormat), PipelineError>> = std::thread::scope(|s| {
         let mut handles = Vec::new();
         for (wid, parser) in parsers.into_iter().enumerate() {
             let rx = rx.clone();
+            let pool = pool_tx.clone();
             let prefix = format!("part-{}-w{wid}", prov.input_id);
-            handles.push(s.spawn(move || worker(rx, parser, staging, &prefix, prov, enricher)));
+            handles.push(s.spawn(move || worker(rx, pool, parser, staging, &prefix, prov, enricher)));
         }
         drop(rx);
+        drop(pool_tx);
         // Only header-driven formats carry a `#Fields:` preamble worth tracking.
         let header_driven = matches!(
             format,
             SourceFormat::W3c | SourceFormat::ProxySgElff | SourceFormat::ProxySgMain | SourceFormat::ProxySgBcreportermainV1
         );
-        read_error = read_chunks(reader, &tx, &mut reader_stats, header_driven);
+        read_error = read_chunks(reader, &tx, &pool_rx, &mut reader_stats, header_driven);
         drop(tx);
         handles
             .into_iter()
@@ -251,6 +256,7 @@ fn last_fields_line(data: &[u8]) -> Option<&[u8]> {
 fn read_chunks(
     reader: &mut dyn Read,
     tx: &crossbeam_channel::Sender<Chunk>,
+    pool: &crossbeam_channel::Receiver<Vec<u8>>,
     stats: &mut Stats,
     header_driven: bool,
 ) -> Option<String> {
@@ -311,9 +317,13 @@ fn read_chunks(
         }
         match memchr::memrchr(b'\n', &buf) {
             Some(p) => {
-                let rest = buf.split_off(p + 1);
-                let data = std::mem::replace(&mut buf, rest);
-                buf.reserve(CHUNK_BYTES.saturating_sub(buf.len()));
+                // Carry the partial last line over into a recycled buffer.
+                let mut next = pool.try_recv().unwrap_or_default();
+                next.clear();
+                next.reserve(CHUNK_BYTES + 64 * 1024);
+                next.extend_from_slice(&buf[p + 1..]);
+                buf.truncate(p + 1);
+                let data = std::mem::replace(&mut buf, next);
                 if !send(data, &mut next_line, &mut preamble) {
                     return error;
                 }
@@ -345,6 +355,7 @@ fn read_chunks(
 
 fn worker(
     rx: crossbeam_channel::Receiver<Chunk>,
+    pool: crossbeam_channel::Sender<Vec<u8>>,
     mut parser: Box<dyn LineParser>,
     staging: &Path,
     prefix: &str,
@@ -410,6 +421,8 @@ fn worker(
                 Parsed::Reject(r) => st.reject(ln, r.reason, &r.detail, raw),
             }
         }
+        // Full pool or reader gone: just drop the buffer.
+        let _ = pool.try_send(chunk.data);
     }
     if !builder.is_empty() {
         writer.write(&builder.finish())?;

@@ -25,6 +25,28 @@ pub const PART_ROWS: u64 = 8 * 1024 * 1024;
 /// input; logs are roughly time-ordered, so the least recently written day
 /// is closed (a later row for it starts a new part file).
 pub const MAX_OPEN_DAYS: usize = 2;
+/// A batch that splits into at most this many same-day runs is written as
+/// slices of itself; more runs (days interleaved) are regrouped by day.
+const MAX_SLICED_RUNS: usize = 8;
+
+/// The maximal runs of consecutive rows on the same UTC day, as
+/// `(day, first row, row count)`. Stops counting once there are more than
+/// [`MAX_SLICED_RUNS`] runs (the caller then regroups instead).
+fn day_runs(ts: &[i64]) -> Vec<(i64, usize, usize)> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < ts.len() {
+        let day = day_number(ts[start]);
+        // At least 1 (the row at `start` is on `day`), so the loop advances.
+        let len = ts[start..].iter().position(|&t| day_number(t) != day).unwrap_or(ts.len() - start);
+        runs.push((day, start, len));
+        if runs.len() > MAX_SLICED_RUNS {
+            break;
+        }
+        start += len;
+    }
+    runs
+}
 
 /// The Parquet settings of every part: zstd level 1 (fast; the data is
 /// dictionary-heavy so higher levels gain little), v2 pages, statistics on.
@@ -89,14 +111,24 @@ impl PartitionedWriter {
             .as_any()
             .downcast_ref::<TimestampMillisecondArray>()
             .ok_or_else(|| StoreError::Corrupt("first column is not a ms timestamp".into()))?;
-        let first = day_number(ts.value(0));
-        let single = (0..ts.len()).all(|i| day_number(ts.value(i)) == first);
-        if single {
-            return self.write_day(first, batch);
+        // Logs are time-ordered, so a batch almost always holds one day, or
+        // two days as one contiguous run each: write zero-copy slices of the
+        // runs. Only a batch whose days interleave a lot (an unordered log)
+        // is regrouped with `take`, which copies every column.
+        let runs = day_runs(ts.values());
+        if runs.len() <= MAX_SLICED_RUNS {
+            for (day, start, len) in runs {
+                if start == 0 && len == batch.num_rows() {
+                    self.write_day(day, batch)?;
+                } else {
+                    self.write_day(day, &batch.slice(start, len))?;
+                }
+            }
+            return Ok(());
         }
         let mut by_day: HashMap<i64, Vec<u32>> = HashMap::new();
-        for i in 0..ts.len() {
-            by_day.entry(day_number(ts.value(i))).or_default().push(i as u32);
+        for (i, &t) in ts.values().iter().enumerate() {
+            by_day.entry(day_number(t)).or_default().push(i as u32);
         }
         let mut days: Vec<_> = by_day.into_iter().collect();
         days.sort_by_key(|(d, _)| *d);
@@ -192,5 +224,23 @@ mod tests {
         assert_eq!(parts.iter().map(|p| p.rows).sum::<u64>(), 61);
         assert_eq!(parts.iter().filter(|p| p.day == "2024-10-04").count(), 2, "day 0 reopened as a new part");
         let _ = WEB_SCHEMA.clone();
+    }
+
+    #[test]
+    fn day_runs_slice_ordered_batches_and_give_up_on_interleaved_ones() {
+        let d = 86_400_000;
+        assert_eq!(day_runs(&[]), vec![]);
+        assert_eq!(day_runs(&[5, 6, d + 1, d + 2, 2 * d]), vec![(0, 0, 2), (1, 2, 2), (2, 4, 1)]);
+        let interleaved: Vec<i64> = (0..40).map(|i| (i % 2) * d).collect();
+        assert_eq!(day_runs(&interleaved).len(), MAX_SLICED_RUNS + 1);
+        // Both paths keep every row, each under its own day.
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = PartitionedWriter::new(dir.path(), "web_requests", "p");
+        let days: Vec<i64> = (0..40).map(|i| 20_000 + i % 2).collect();
+        w.write(&batch(&days)).unwrap();
+        w.write(&batch(&[20_001, 20_001, 20_002])).unwrap();
+        let parts = w.finish().unwrap();
+        let rows = |day: &str| parts.iter().filter(|p| p.day == day).map(|p| p.rows).sum::<u64>();
+        assert_eq!((rows("2024-10-04"), rows("2024-10-05"), rows("2024-10-06")), (20, 22, 1));
     }
 }
