@@ -675,15 +675,9 @@ impl Detector for Beacon {
             burst_gap_ms: (ctx.param(&INFO, "burst_gap_s") * 1000.0) as i64,
             ..Default::default()
         };
-        let max_samples = ctx.param(&INFO, "max_samples").max(0.0) as usize;
         let Some((data_start, data_end)) = t.time_range() else {
             return Vec::new();
         };
-        let shared_fraction = ctx.param(&INFO, "shared_fraction");
-        let shared_cap = ctx.param(&INFO, "shared_cap");
-        let established_cap = ctx.param(&INFO, "established_cap");
-        let established_fleet = ctx.param(&INFO, "established_fleet_clients");
-        let service_cap = ctx.param(&INFO, "service_cap");
         let prev = crate::common::Prevalence::build(t);
         let mut bufs = Bufs::default();
         let mut out = Vec::new();
@@ -695,12 +689,12 @@ impl Detector for Beacon {
             prev: &prev,
             data_start,
             data_end,
-            max_samples,
-            shared_fraction,
-            shared_cap,
-            established_cap,
-            established_fleet,
-            service_cap,
+            max_samples: ctx.param(&INFO, "max_samples").max(0.0) as usize,
+            shared_fraction: ctx.param(&INFO, "shared_fraction"),
+            shared_cap: ctx.param(&INFO, "shared_cap"),
+            established_cap: ctx.param(&INFO, "established_cap"),
+            established_fleet: ctx.param(&INFO, "established_fleet_clients"),
+            service_cap: ctx.param(&INFO, "service_cap"),
         };
         let mut names: Vec<crate::table::Sym> = Vec::new();
         let mut flagged: HashSet<(Sym, Sym)> = HashSet::new();
