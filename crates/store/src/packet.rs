@@ -483,6 +483,24 @@ fn fin(b: &mut dyn ArrayBuilder) -> ArrayRef {
     b.finish()
 }
 
+/// `len`/`is_empty` of every packet-table builder: the pending rows are
+/// the entries of its first column, `ts` (every row appends one).
+macro_rules! pending_rows {
+    ($($b:ty),*) => {$(
+        impl $b {
+            /// Rows appended since the last `finish`.
+            pub fn len(&self) -> usize {
+                self.ts.len()
+            }
+            /// Whether no row is pending.
+            pub fn is_empty(&self) -> bool {
+                self.ts.is_empty()
+            }
+        }
+    )*};
+}
+pending_rows!(FlowsBuilder, FlowPacketsBuilder, DnsBuilder, TlsBuilder, HttpBuilder, SshBuilder, QuicBuilder);
+
 /// Column builders of `flows`.
 pub struct FlowsBuilder {
     ts: TimestampMillisecondBuilder,
@@ -509,7 +527,6 @@ pub struct FlowsBuilder {
     capture_inputs: ListBuilder<Int64Builder>,
     source_file: StringBuilder,
     first_packet: Int64Builder,
-    rows: usize,
 }
 
 impl Default for FlowsBuilder {
@@ -539,7 +556,6 @@ impl Default for FlowsBuilder {
             capture_inputs: ListBuilder::new(Int64Builder::new()),
             source_file: StringBuilder::new(),
             first_packet: Int64Builder::new(),
-            rows: 0,
         }
     }
 }
@@ -575,23 +591,12 @@ impl FlowsBuilder {
         self.capture_inputs.append(true);
         self.source_file.append_value(r.source_file);
         self.first_packet.append_option(r.first_packet);
-        self.rows += 1;
     }
 
-    /// Rows appended since the last [`FlowsBuilder::finish`].
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no row is pending.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
 
     /// The pending rows as a batch of [`FLOWS_SCHEMA`]; the builder is
     /// emptied and reusable.
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        self.rows = 0;
         let mut c: Vec<ArrayRef> = vec![fin(&mut self.ts), fin(&mut self.last_ts), fin(&mut self.duration_ms), fin(&mut self.flow_id), fin(&mut self.transport)];
         self.ep.finish_into(&mut c);
         for b in &mut self.counters {
@@ -628,7 +633,6 @@ pub struct FlowPacketsBuilder {
     packets: Int64Builder,
     packets_not_indexed: Int64Builder,
     refs: BinaryBuilder,
-    rows: usize,
 }
 
 impl Default for FlowPacketsBuilder {
@@ -640,7 +644,6 @@ impl Default for FlowPacketsBuilder {
             packets: Int64Builder::new(),
             packets_not_indexed: Int64Builder::new(),
             refs: BinaryBuilder::new(),
-            rows: 0,
         }
     }
 }
@@ -655,22 +658,11 @@ impl FlowPacketsBuilder {
         self.packets.append_value(r.packets);
         self.packets_not_indexed.append_value(r.packets_not_indexed);
         self.refs.append_value(r.refs);
-        self.rows += 1;
     }
 
-    /// Rows pending.
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no row is pending.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
 
     /// The pending rows as a batch of [`FLOW_PACKETS_SCHEMA`].
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        self.rows = 0;
         let c = vec![
             fin(&mut self.ts),
             fin(&mut self.flow_id),
@@ -705,7 +697,6 @@ pub struct DnsBuilder {
     size: Int64Builder,
     mail: BooleanBuilder,
     input_id: Int64Builder,
-    rows: usize,
 }
 
 impl Default for DnsBuilder {
@@ -731,7 +722,6 @@ impl Default for DnsBuilder {
             size: Int64Builder::new(),
             mail: BooleanBuilder::new(),
             input_id: Int64Builder::new(),
-            rows: 0,
         }
     }
 }
@@ -763,22 +753,11 @@ impl DnsBuilder {
         self.size.append_value(r.size);
         self.mail.append_value(r.mail);
         self.input_id.append_value(r.input_id);
-        self.rows += 1;
     }
 
-    /// Rows pending.
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no row is pending.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
 
     /// The pending rows as a batch of [`DNS_SCHEMA`].
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        self.rows = 0;
         let mut c = vec![fin(&mut self.ts), fin(&mut self.flow_id), fin(&mut self.transport)];
         self.ep.finish_into(&mut c);
         c.extend([
@@ -833,7 +812,6 @@ pub struct TlsBuilder {
     sni_cert_mismatch: BooleanBuilder,
     mail: BooleanBuilder,
     input_id: Int64Builder,
-    rows: usize,
 }
 
 impl Default for TlsBuilder {
@@ -867,7 +845,6 @@ impl Default for TlsBuilder {
             sni_cert_mismatch: BooleanBuilder::new(),
             mail: BooleanBuilder::new(),
             input_id: Int64Builder::new(),
-            rows: 0,
         }
     }
 }
@@ -903,22 +880,11 @@ impl TlsBuilder {
         self.sni_cert_mismatch.append_option(r.sni_cert_mismatch);
         self.mail.append_value(r.mail);
         self.input_id.append_value(r.input_id);
-        self.rows += 1;
     }
 
-    /// Rows pending.
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no row is pending.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
 
     /// The pending rows as a batch of [`TLS_SCHEMA`].
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        self.rows = 0;
         let mut c = vec![fin(&mut self.ts), fin(&mut self.flow_id)];
         self.ep.finish_into(&mut c);
         c.extend([
@@ -971,7 +937,6 @@ pub struct HttpBuilder {
     location: StringBuilder,
     response_body_len: Int64Builder,
     input_id: Int64Builder,
-    rows: usize,
 }
 
 impl Default for HttpBuilder {
@@ -994,7 +959,6 @@ impl Default for HttpBuilder {
             location: StringBuilder::new(),
             response_body_len: Int64Builder::new(),
             input_id: Int64Builder::new(),
-            rows: 0,
         }
     }
 }
@@ -1019,22 +983,11 @@ impl HttpBuilder {
         self.location.append_option(r.location);
         self.response_body_len.append_option(r.response_body_len);
         self.input_id.append_value(r.input_id);
-        self.rows += 1;
     }
 
-    /// Rows pending.
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no row is pending.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
 
     /// The pending rows as a batch of [`HTTP_SCHEMA`].
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        self.rows = 0;
         let mut c = vec![fin(&mut self.ts), fin(&mut self.flow_id)];
         self.ep.finish_into(&mut c);
         c.extend([
@@ -1066,7 +1019,6 @@ pub struct SshBuilder {
     /// hassh_server_string, in schema order.
     text: [StringBuilder; 6],
     input_id: Int64Builder,
-    rows: usize,
 }
 
 impl Default for SshBuilder {
@@ -1077,7 +1029,6 @@ impl Default for SshBuilder {
             ep: Endpoints::new(),
             text: std::array::from_fn(|_| StringBuilder::new()),
             input_id: Int64Builder::new(),
-            rows: 0,
         }
     }
 }
@@ -1093,22 +1044,11 @@ impl SshBuilder {
             b.append_option(v);
         }
         self.input_id.append_value(r.input_id);
-        self.rows += 1;
     }
 
-    /// Rows pending.
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no row is pending.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
 
     /// The pending rows as a batch of [`SSH_SCHEMA`].
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        self.rows = 0;
         let mut c = vec![fin(&mut self.ts), fin(&mut self.flow_id)];
         self.ep.finish_into(&mut c);
         for b in &mut self.text {
@@ -1131,7 +1071,6 @@ pub struct QuicBuilder {
     ja4_r: StringBuilder,
     ja3: StringBuilder,
     input_id: Int64Builder,
-    rows: usize,
 }
 
 impl Default for QuicBuilder {
@@ -1147,7 +1086,6 @@ impl Default for QuicBuilder {
             ja4_r: StringBuilder::new(),
             ja3: StringBuilder::new(),
             input_id: Int64Builder::new(),
-            rows: 0,
         }
     }
 }
@@ -1165,22 +1103,11 @@ impl QuicBuilder {
         self.ja4_r.append_value(r.ja4_r);
         self.ja3.append_value(r.ja3);
         self.input_id.append_value(r.input_id);
-        self.rows += 1;
     }
 
-    /// Rows pending.
-    pub fn len(&self) -> usize {
-        self.rows
-    }
-
-    /// Whether no row is pending.
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
 
     /// The pending rows as a batch of [`QUIC_SCHEMA`].
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        self.rows = 0;
         let mut c = vec![fin(&mut self.ts), fin(&mut self.flow_id)];
         self.ep.finish_into(&mut c);
         c.extend([
