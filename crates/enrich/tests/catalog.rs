@@ -436,3 +436,77 @@ enabled = false
         "{e}"
     );
 }
+
+/// `lookup_ip` (an integer index, longest prefix first) agrees with the
+/// definition — the longest published range holding the address, the later
+/// service on a tie — for every address of the catalog's ranges and their
+/// neighbours, with nested and tied ranges added by a user file.
+#[test]
+fn ip_lookup_is_the_longest_published_prefix() {
+    let user = r#"
+[[service]]
+id = "test-outer"
+name = "Outer"
+vendor = "T"
+category = "storage"
+cidrs = ["203.0.113.0/24", "2001:db8::/32"]
+
+[[service]]
+id = "test-inner"
+name = "Inner"
+vendor = "T"
+category = "webmail"
+cidrs = ["203.0.113.128/25", "2001:db8:1::/48"]
+
+[[service]]
+id = "test-tie"
+name = "Tie"
+vendor = "T"
+category = "social"
+cidrs = ["203.0.113.128/25"]
+"#;
+    let c = Catalog::from_sources(&[("user.toml", user)]).expect("user catalog loads");
+    let naive = |ip: std::net::IpAddr| {
+        c.services()
+            .iter()
+            .flat_map(|s| s.cidrs.iter().map(move |n| (n, s)))
+            .filter(|(n, _)| n.contains(&ip))
+            .max_by_key(|(n, _)| n.prefix_len())
+            .map(|(_, s)| s.id.clone())
+    };
+    let mut probes: Vec<std::net::IpAddr> = Vec::new();
+    for s in c.services() {
+        for n in &s.cidrs {
+            match n {
+                ipnet::IpNet::V4(n) => {
+                    let a = u32::from(n.network());
+                    let b = u32::from(n.broadcast());
+                    for x in [a.wrapping_sub(1), a, a + (b - a) / 2, b, b.wrapping_add(1)] {
+                        probes.push(std::net::Ipv4Addr::from(x).into());
+                    }
+                }
+                ipnet::IpNet::V6(n) => {
+                    let a = u128::from(n.network());
+                    let b = u128::from(n.broadcast());
+                    for x in [a.wrapping_sub(1), a, a + (b - a) / 2, b, b.wrapping_add(1)] {
+                        probes.push(std::net::Ipv6Addr::from(x).into());
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        catalog().services().iter().any(|s| !s.cidrs.is_empty()),
+        "the built-in catalog publishes vendor ranges"
+    );
+    assert!(probes.len() > 25, "built-in and user ranges probed: {}", probes.len());
+    for ip in probes {
+        assert_eq!(c.lookup_ip(ip).map(|s| s.id.clone()), naive(ip), "{ip}");
+    }
+    let id = |a: &str| c.lookup_ip(a.parse().unwrap()).map(|s| s.id.clone());
+    assert_eq!(id("203.0.113.5").as_deref(), Some("test-outer"));
+    assert_eq!(id("203.0.113.200").as_deref(), Some("test-tie"));
+    assert_eq!(id("2001:db8:1::9").as_deref(), Some("test-inner"));
+    assert_eq!(id("2001:db8:2::9").as_deref(), Some("test-outer"));
+    assert_eq!(id("192.0.2.1"), None);
+}

@@ -1,6 +1,10 @@
 //! Write a large benchmark capture: every Ethernet packet of the corpus,
 //! replayed N times, each copy time-shifted and with rewritten IPv4
 //! addresses (second octet = copy number) so flows stay distinct.
+//! Each corpus file's clock is made relative to its first packet, and a file
+//! longer than five minutes is compressed linearly into five minutes (order
+//! kept), so the capture covers a contiguous stretch of time like a real
+//! exit tap's rotation, not the corpus's decades of unrelated clocks.
 //! Checksums are not updated (kensa, nDPI and tshark do not verify them).
 //!
 //! `cargo run --release -p kensa-pcap --example mkbench -- CORPUS_PCAP_DIR OUT.pcap MIB`
@@ -37,12 +41,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         };
         let mut t0 = None;
+        let first = pkts.len();
         while let Ok(Some(p)) = r.next_packet() {
             if p.link_type != 1 {
                 continue;
             }
             let t = *t0.get_or_insert(p.ts_ns);
-            pkts.push((p.ts_ns - t, p.data.to_vec()));
+            pkts.push((p.ts_ns.saturating_sub(t).max(0), p.data.to_vec()));
+        }
+        const MAX_FILE_SPAN: i64 = 300_000_000_000;
+        let span = pkts[first..].iter().map(|p| p.0).max().unwrap_or(0);
+        if span > MAX_FILE_SPAN {
+            for p in &mut pkts[first..] {
+                p.0 = (p.0 as i128 * MAX_FILE_SPAN as i128 / span as i128) as i64;
+            }
         }
     }
     pkts.sort_by_key(|p| p.0);

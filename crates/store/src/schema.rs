@@ -4,8 +4,8 @@
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
-    TimestampMillisecondBuilder,
+    ArrayBuilder, ArrayRef, BooleanBuilder, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
+    TimestampMillisecondBuilder, new_null_array,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use kensa_model::WebRecord;
@@ -111,49 +111,49 @@ pub static WEB_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
 /// yields a [`RecordBatch`] with [`WEB_SCHEMA`].
 pub struct WebBatchBuilder {
     ts: TimestampMillisecondBuilder,
-    duration_ms: Int64Builder,
-    client_ip: StringBuilder,
-    client_port: Int32Builder,
-    user: StringBuilder,
-    method: StringBuilder,
-    scheme: StringBuilder,
-    host: StringBuilder,
-    port: Int32Builder,
-    path: StringBuilder,
-    query: StringBuilder,
-    url: StringBuilder,
-    status: Int32Builder,
-    action: StringBuilder,
-    hierarchy: StringBuilder,
-    server_ip: StringBuilder,
-    sni: StringBuilder,
-    bytes_up: Int64Builder,
-    bytes_down: Int64Builder,
-    content_type: StringBuilder,
-    referer: StringBuilder,
-    user_agent: StringBuilder,
-    category: StringBuilder,
-    verdict: StringBuilder,
+    duration_ms: Lazy<Int64Builder>,
+    client_ip: Lazy<StringBuilder>,
+    client_port: Lazy<Int32Builder>,
+    user: Lazy<StringBuilder>,
+    method: Lazy<StringBuilder>,
+    scheme: Lazy<StringBuilder>,
+    host: Lazy<StringBuilder>,
+    port: Lazy<Int32Builder>,
+    path: Lazy<StringBuilder>,
+    query: Lazy<StringBuilder>,
+    url: Lazy<StringBuilder>,
+    status: Lazy<Int32Builder>,
+    action: Lazy<StringBuilder>,
+    hierarchy: Lazy<StringBuilder>,
+    server_ip: Lazy<StringBuilder>,
+    sni: Lazy<StringBuilder>,
+    bytes_up: Lazy<Int64Builder>,
+    bytes_down: Lazy<Int64Builder>,
+    content_type: Lazy<StringBuilder>,
+    referer: Lazy<StringBuilder>,
+    user_agent: Lazy<StringBuilder>,
+    category: Lazy<StringBuilder>,
+    verdict: Lazy<StringBuilder>,
     source_format: StringBuilder,
     source_file: StringBuilder,
     source_line: Int64Builder,
     input_id: Int64Builder,
-    registered_domain: StringBuilder,
-    public_suffix: StringBuilder,
-    host_is_ip: BooleanBuilder,
-    src_internal: BooleanBuilder,
-    dst_internal: BooleanBuilder,
-    service: StringBuilder,
-    service_category: StringBuilder,
-    sanctioned: StringBuilder,
-    service_name: StringBuilder,
-    service_tenant: StringBuilder,
-    upload_action: BooleanBuilder,
-    upload_rule: StringBuilder,
-    dst_asn: Int64Builder,
-    dst_as_org: StringBuilder,
-    dst_country: StringBuilder,
-    intel: StringBuilder,
+    registered_domain: Lazy<StringBuilder>,
+    public_suffix: Lazy<StringBuilder>,
+    host_is_ip: Lazy<BooleanBuilder>,
+    src_internal: Lazy<BooleanBuilder>,
+    dst_internal: Lazy<BooleanBuilder>,
+    service: Lazy<StringBuilder>,
+    service_category: Lazy<StringBuilder>,
+    sanctioned: Lazy<StringBuilder>,
+    service_name: Lazy<StringBuilder>,
+    service_tenant: Lazy<StringBuilder>,
+    upload_action: Lazy<BooleanBuilder>,
+    upload_rule: Lazy<StringBuilder>,
+    dst_asn: Lazy<Int64Builder>,
+    dst_as_org: Lazy<StringBuilder>,
+    dst_country: Lazy<StringBuilder>,
+    intel: Lazy<StringBuilder>,
     len: usize,
 }
 
@@ -177,49 +177,49 @@ impl WebBatchBuilder {
         let bb = || BooleanBuilder::with_capacity(cap);
         WebBatchBuilder {
             ts: TimestampMillisecondBuilder::with_capacity(cap).with_timezone("UTC"),
-            duration_ms: i64b(),
-            client_ip: s(),
-            client_port: i32b(),
-            user: s(),
-            method: s(),
-            scheme: s(),
-            host: s(),
-            port: i32b(),
-            path: StringBuilder::with_capacity(cap, cap * 48),
-            query: s(),
-            url: StringBuilder::with_capacity(cap, cap * 64),
-            status: i32b(),
-            action: s(),
-            hierarchy: s(),
-            server_ip: s(),
-            sni: s(),
-            bytes_up: i64b(),
-            bytes_down: i64b(),
-            content_type: s(),
-            referer: s(),
-            user_agent: StringBuilder::with_capacity(cap, cap * 64),
-            category: s(),
-            verdict: s(),
+            duration_ms: Lazy::new(i64b()),
+            client_ip: Lazy::new(s()),
+            client_port: Lazy::new(i32b()),
+            user: Lazy::new(s()),
+            method: Lazy::new(s()),
+            scheme: Lazy::new(s()),
+            host: Lazy::new(s()),
+            port: Lazy::new(i32b()),
+            path: Lazy::new(StringBuilder::with_capacity(cap, cap * 48)),
+            query: Lazy::new(s()),
+            url: Lazy::new(StringBuilder::with_capacity(cap, cap * 64)),
+            status: Lazy::new(i32b()),
+            action: Lazy::new(s()),
+            hierarchy: Lazy::new(s()),
+            server_ip: Lazy::new(s()),
+            sni: Lazy::new(s()),
+            bytes_up: Lazy::new(i64b()),
+            bytes_down: Lazy::new(i64b()),
+            content_type: Lazy::new(s()),
+            referer: Lazy::new(s()),
+            user_agent: Lazy::new(StringBuilder::with_capacity(cap, cap * 64)),
+            category: Lazy::new(s()),
+            verdict: Lazy::new(s()),
             source_format: s(),
             source_file: s(),
             source_line: i64b(),
             input_id: i64b(),
-            registered_domain: s(),
-            public_suffix: s(),
-            host_is_ip: bb(),
-            src_internal: bb(),
-            dst_internal: bb(),
-            service: s(),
-            service_category: s(),
-            sanctioned: s(),
-            service_name: s(),
-            service_tenant: s(),
-            upload_action: bb(),
-            upload_rule: s(),
-            dst_asn: i64b(),
-            dst_as_org: s(),
-            dst_country: s(),
-            intel: s(),
+            registered_domain: Lazy::new(s()),
+            public_suffix: Lazy::new(s()),
+            host_is_ip: Lazy::new(bb()),
+            src_internal: Lazy::new(bb()),
+            dst_internal: Lazy::new(bb()),
+            service: Lazy::new(s()),
+            service_category: Lazy::new(s()),
+            sanctioned: Lazy::new(s()),
+            service_name: Lazy::new(s()),
+            service_tenant: Lazy::new(s()),
+            upload_action: Lazy::new(bb()),
+            upload_rule: Lazy::new(s()),
+            dst_asn: Lazy::new(i64b()),
+            dst_as_org: Lazy::new(s()),
+            dst_country: Lazy::new(s()),
+            intel: Lazy::new(s()),
             len: 0,
         }
     }
@@ -287,54 +287,132 @@ impl WebBatchBuilder {
     pub fn finish(&mut self) -> RecordBatch {
         let cols: Vec<ArrayRef> = vec![
             Arc::new(self.ts.finish()),
-            Arc::new(self.duration_ms.finish()),
-            Arc::new(self.client_ip.finish()),
-            Arc::new(self.client_port.finish()),
-            Arc::new(self.user.finish()),
-            Arc::new(self.method.finish()),
-            Arc::new(self.scheme.finish()),
-            Arc::new(self.host.finish()),
-            Arc::new(self.port.finish()),
-            Arc::new(self.path.finish()),
-            Arc::new(self.query.finish()),
-            Arc::new(self.url.finish()),
-            Arc::new(self.status.finish()),
-            Arc::new(self.action.finish()),
-            Arc::new(self.hierarchy.finish()),
-            Arc::new(self.server_ip.finish()),
-            Arc::new(self.sni.finish()),
-            Arc::new(self.bytes_up.finish()),
-            Arc::new(self.bytes_down.finish()),
-            Arc::new(self.content_type.finish()),
-            Arc::new(self.referer.finish()),
-            Arc::new(self.user_agent.finish()),
-            Arc::new(self.category.finish()),
-            Arc::new(self.verdict.finish()),
+            self.duration_ms.finish(),
+            self.client_ip.finish(),
+            self.client_port.finish(),
+            self.user.finish(),
+            self.method.finish(),
+            self.scheme.finish(),
+            self.host.finish(),
+            self.port.finish(),
+            self.path.finish(),
+            self.query.finish(),
+            self.url.finish(),
+            self.status.finish(),
+            self.action.finish(),
+            self.hierarchy.finish(),
+            self.server_ip.finish(),
+            self.sni.finish(),
+            self.bytes_up.finish(),
+            self.bytes_down.finish(),
+            self.content_type.finish(),
+            self.referer.finish(),
+            self.user_agent.finish(),
+            self.category.finish(),
+            self.verdict.finish(),
             Arc::new(self.source_format.finish()),
             Arc::new(self.source_file.finish()),
             Arc::new(self.source_line.finish()),
             Arc::new(self.input_id.finish()),
-            Arc::new(self.registered_domain.finish()),
-            Arc::new(self.public_suffix.finish()),
-            Arc::new(self.host_is_ip.finish()),
-            Arc::new(self.src_internal.finish()),
-            Arc::new(self.dst_internal.finish()),
-            Arc::new(self.service.finish()),
-            Arc::new(self.service_category.finish()),
-            Arc::new(self.sanctioned.finish()),
-            Arc::new(self.service_name.finish()),
-            Arc::new(self.service_tenant.finish()),
-            Arc::new(self.upload_action.finish()),
-            Arc::new(self.upload_rule.finish()),
-            Arc::new(self.dst_asn.finish()),
-            Arc::new(self.dst_as_org.finish()),
-            Arc::new(self.dst_country.finish()),
-            Arc::new(self.intel.finish()),
+            self.registered_domain.finish(),
+            self.public_suffix.finish(),
+            self.host_is_ip.finish(),
+            self.src_internal.finish(),
+            self.dst_internal.finish(),
+            self.service.finish(),
+            self.service_category.finish(),
+            self.sanctioned.finish(),
+            self.service_name.finish(),
+            self.service_tenant.finish(),
+            self.upload_action.finish(),
+            self.upload_rule.finish(),
+            self.dst_asn.finish(),
+            self.dst_as_org.finish(),
+            self.dst_country.finish(),
+            self.intel.finish(),
         ];
         self.len = 0;
         // The columns are built in schema order with matching types, so this
         // cannot fail; a mismatch is a programming error caught by tests.
         RecordBatch::try_new(WEB_SCHEMA.clone(), cols).expect("web_requests batch matches its schema")
+    }
+}
+
+/// A column builder behind a count of pending nulls.
+///
+/// Why: most formats leave a third of the 44 columns empty on every row
+/// (Squid native has no user agent, referer, upload bytes, category, …), and
+/// appending one null per row per column was 3.5 % of a Squid ingest. Nulls
+/// are counted and appended as one run before the next value; a column that
+/// got no value in a batch becomes one all-null array.
+struct Lazy<B> {
+    b: B,
+    nulls: usize,
+}
+
+/// The value side of a column builder [`Lazy`] wraps.
+trait Col: ArrayBuilder {
+    type V<'a>;
+    fn value(&mut self, v: Self::V<'_>);
+    fn nulls(&mut self, n: usize);
+}
+
+macro_rules! col {
+    ($b:ty, $v:ty) => {
+        impl Col for $b {
+            type V<'a> = $v;
+            #[inline]
+            fn value(&mut self, v: $v) {
+                self.append_value(v);
+            }
+            fn nulls(&mut self, n: usize) {
+                self.append_nulls(n);
+            }
+        }
+    };
+}
+col!(Int64Builder, i64);
+col!(Int32Builder, i32);
+col!(BooleanBuilder, bool);
+impl Col for StringBuilder {
+    type V<'a> = &'a str;
+    #[inline]
+    fn value(&mut self, v: &str) {
+        self.append_value(v);
+    }
+    fn nulls(&mut self, n: usize) {
+        self.append_nulls(n);
+    }
+}
+
+impl<B: Col> Lazy<B> {
+    fn new(b: B) -> Self {
+        Lazy { b, nulls: 0 }
+    }
+
+    #[inline]
+    fn append_option(&mut self, v: Option<B::V<'_>>) {
+        match v {
+            Some(v) => {
+                if self.nulls > 0 {
+                    self.b.nulls(std::mem::take(&mut self.nulls));
+                }
+                self.b.value(v);
+            }
+            None => self.nulls += 1,
+        }
+    }
+
+    /// The column so far (nulls included) as an array; resets the builder.
+    fn finish(&mut self) -> ArrayRef {
+        let nulls = std::mem::take(&mut self.nulls);
+        if self.b.is_empty() {
+            // Same type as the builder's own output (an empty finish).
+            let t = self.b.finish().data_type().clone();
+            return new_null_array(&t, nulls);
+        }
+        self.b.nulls(nulls);
+        self.b.finish()
     }
 }
 
@@ -388,5 +466,41 @@ mod tests {
         let down = batch.column_by_name("bytes_down").unwrap();
         assert!(!down.is_null(0));
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn null_runs_keep_row_order() {
+        use arrow::array::Array;
+        let mut b = WebBatchBuilder::with_capacity(2);
+        let prov = Provenance { format: "squid-native", file: "a.log", input_id: 1 };
+        let ua = [None, None, Some("curl/8"), None, Some("Wget"), None];
+        for (i, u) in ua.iter().enumerate() {
+            let r = WebRecord {
+                ts_ms: 1_700_000_000_000 + i as i64,
+                user_agent: u.map(Cow::Borrowed),
+                bytes_up: (i == 3).then_some(42),
+                ..Default::default()
+            };
+            b.append(&r, i as u64 + 1, &prov, &RowExtras::default());
+        }
+        let batch = b.finish();
+        let col = batch.column_by_name("user_agent").unwrap();
+        let col = col.as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        let got: Vec<Option<&str>> = (0..col.len()).map(|i| col.is_valid(i).then(|| col.value(i))).collect();
+        assert_eq!(got, ua.to_vec());
+        let up = batch.column_by_name("bytes_up").unwrap();
+        let up = up.as_any().downcast_ref::<arrow::array::Int64Array>().unwrap();
+        assert_eq!((0..6).filter(|&i| up.is_valid(i)).collect::<Vec<_>>(), vec![3]);
+        assert_eq!(up.value(3), 42);
+        // A column no row filled is all null, with the schema's type.
+        let sni = batch.column_by_name("sni").unwrap();
+        assert_eq!((sni.len(), sni.null_count()), (6, 6));
+        assert_eq!(sni.data_type(), &DataType::Utf8);
+        // The builder starts over empty, nulls included.
+        let r = WebRecord { ts_ms: 1, user_agent: Some(Cow::Borrowed("x")), ..Default::default() };
+        b.append(&r, 9, &prov, &RowExtras::default());
+        let again = b.finish();
+        assert_eq!(again.num_rows(), 1);
+        assert_eq!(again.column_by_name("user_agent").unwrap().null_count(), 0);
     }
 }
