@@ -1,5 +1,5 @@
 //! Simulates the Poisson null of the beacon test and writes
-//! `model/beacon-null-v2.bin` (embedded by `beacon::robust::null_table`).
+//! `model/beacon-null-v3.bin` (embedded by `beacon::robust::null_table`).
 //!
 //! ```text
 //! cargo run --release -p kensa-detect --example gen_beacon_null
@@ -11,7 +11,7 @@ use kensa_detect::beacon::robust::simulate_null;
 fn main() -> std::io::Result<()> {
     let t0 = std::time::Instant::now();
     let t = simulate_null(|m| if m <= 64 { 200_000 } else { 50_000 });
-    let out = concat!(env!("CARGO_MANIFEST_DIR"), "/model/beacon-null-v2.bin");
+    let out = concat!(env!("CARGO_MANIFEST_DIR"), "/model/beacon-null-v3.bin");
     std::fs::write(out, t.to_bytes())?;
     eprintln!("wrote {out} in {:.1?}", t0.elapsed());
     Ok(())

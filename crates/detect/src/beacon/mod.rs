@@ -14,7 +14,8 @@
 //! flagged on its own (rotating subdomains, fronting, several names on one
 //! server), and (client, CONNECT `host:port`), tested only when the host's
 //! FQDN series also holds other requests that could hide the tunnel's
-//! rhythm. Their finding keys name the level (`*.domain`, `ip:…`,
+//! rhythm (a flagged tunnel series replaces a finding on the host's whole
+//! series: it is the more specific one). Their finding keys name the level (`*.domain`, `ip:…`,
 //! `connect:host:port`); FQDN findings keep the plain host name.
 
 pub mod eval;
@@ -25,7 +26,7 @@ pub mod sim;
 use crate::detector::{Context, Detector, DetectorInfo, Threshold, describe_pair, samples};
 use crate::finding::Finding;
 use crate::group::{GroupKey, Groups};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::finding::Destination;
 use crate::table::{EventTable, Sym};
@@ -46,6 +47,7 @@ static INFO: DetectorInfo = DetectorInfo {
         "callbacks per (client, FQDN) after collapsing bursts < 2 s",
         "Moran regularity statistic of inter-arrival times, gap-trimmed and folded by missed callbacks",
         "interval floor (1 - min/mean): a jittered sleep never drops below period x (1 - jitter)",
+        "entropy ratio exp(H)/mean (Vasicek spacings), one-sided: any bounded sleep is more ordered than Poisson",
         "p-value of each against a simulated Poisson null, combined at their simulated dependence",
         "rank-scan segmentation for sleep-time changes",
         "series per (client, FQDN), and per registered domain, server IP and CONNECT host:port where they add to it",
@@ -577,6 +579,7 @@ impl RunCtx<'_> {
         f.figure("moran_raw", best.stat_raw);
         f.figure("moran_folded", best.stat_fold);
         f.figure("interval_floor", best.stat_floor);
+        f.figure("interval_entropy_ratio", best.stat_entropy);
         f.evidence
             .notes
             .insert("series".into(), level.key.as_str().to_string());
@@ -697,7 +700,8 @@ impl Detector for Beacon {
             service_cap: ctx.param(&INFO, "service_cap"),
         };
         let mut names: Vec<crate::table::Sym> = Vec::new();
-        let mut flagged: HashSet<(Sym, Sym)> = HashSet::new();
+        // (client, host) → index in `out` of its FQDN finding.
+        let mut flagged: HashMap<(Sym, Sym), usize> = HashMap::new();
         for g in &fqdn.groups {
             if g.len() < params.min_callbacks {
                 continue;
@@ -714,12 +718,12 @@ impl Detector for Beacon {
                 alpha,
                 &mut bufs,
             ) {
-                flagged.insert((src, host));
+                flagged.insert((src, host), out.len());
                 out.push(f);
             }
         }
         let host_flagged =
-            |src: Sym, hosts: &[Sym]| hosts.iter().any(|&h| flagged.contains(&(src, h)));
+            |src: Sym, hosts: &[Sym]| hosts.iter().any(|&h| flagged.contains_key(&(src, h)));
         // 2. (client, registered domain) and (client, server IP): only where
         //    the series spans several names (rotating subdomains, several
         //    names on one server) none of which was flagged on its own.
@@ -748,16 +752,16 @@ impl Detector for Beacon {
         }
         // 3. (client, CONNECT host:port): only where the FQDN series also
         //    holds other rows (plain requests, other ports) that could hide
-        //    the tunnel's rhythm.
+        //    the tunnel's rhythm. When the host's whole series was flagged
+        //    too, a flagged tunnel series replaces that finding: it is the
+        //    more specific series (its own period, port and rows), and one
+        //    rhythm is never reported twice.
         let connect = Groups::build(t, GroupKey::SrcConnect, |_| true);
         for g in &connect.groups {
             if g.len() < params.min_callbacks {
                 continue;
             }
             let (src, host, port) = GroupKey::unpack(g.key);
-            if flagged.contains(&(src, host)) {
-                continue;
-            }
             let whole = GroupKey::pack(src, host, 0);
             let same = fqdn
                 .groups
@@ -777,7 +781,10 @@ impl Detector for Beacon {
                 alpha,
                 &mut bufs,
             ) {
-                out.push(f);
+                match flagged.remove(&(src, host)) {
+                    Some(i) => out[i] = f,
+                    None => out.push(f),
+                }
             }
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
