@@ -35,7 +35,7 @@
 //! Prints one markdown row per cell: mean callbacks, kensa's recall, the
 //! oracles' recall, RITA's recall at both thresholds.
 
-use kensa_detect::beacon::rita::{RitaConfig, rita_best_window};
+use kensa_detect::beacon::eval::rita_score;
 use kensa_detect::beacon::robust::{RobustParams, Scratch, analyze};
 use kensa_detect::beacon::sim::{self, BeaconSpec, Rng, WEEK_MS, WEEK_START_MS};
 use std::collections::HashMap;
@@ -150,29 +150,6 @@ fn intervals(ts: &[i64], period_ms: f64, office: bool) -> Vec<f64> {
         })
         .map(|w| (w[1] - w[0]) as f64 / period_ms)
         .collect()
-}
-
-/// RITA's best-window score; beacons send a constant size (RITA's most
-/// favourable case), browsing a spread of sizes, as in `beacon::eval`.
-fn rita_score(ts: &[i64], varied_sizes: bool) -> f64 {
-    let secs: Vec<i64> = ts.iter().map(|t| t.div_euclid(1000)).collect();
-    let bytes: Vec<f64> = if varied_sizes {
-        let mut r = Rng::new(ts.len() as u64);
-        ts.iter()
-            .map(|_| (200.0 * (r.f64() * 5.3).exp()).round())
-            .collect()
-    } else {
-        vec![350.0; ts.len()]
-    };
-    let start = WEEK_START_MS / 1000;
-    rita_best_window(
-        &secs,
-        &bytes,
-        start,
-        start + WEEK_MS / 1000,
-        &RitaConfig::default(),
-    )
-    .map_or(0.0, |r| r.score)
 }
 
 fn main() {

@@ -474,24 +474,21 @@ cidrs = ["203.0.113.128/25"]
             .max_by_key(|(n, _)| n.prefix_len())
             .map(|(_, s)| s.id.clone())
     };
+    // Each range's network and broadcast addresses, its middle, and the
+    // addresses just outside it.
+    let around = |a: u128, b: u128| [a.wrapping_sub(1), a, a + (b - a) / 2, b, b.wrapping_add(1)];
     let mut probes: Vec<std::net::IpAddr> = Vec::new();
     for s in c.services() {
         for n in &s.cidrs {
             match n {
-                ipnet::IpNet::V4(n) => {
-                    let a = u32::from(n.network());
-                    let b = u32::from(n.broadcast());
-                    for x in [a.wrapping_sub(1), a, a + (b - a) / 2, b, b.wrapping_add(1)] {
-                        probes.push(std::net::Ipv4Addr::from(x).into());
-                    }
-                }
-                ipnet::IpNet::V6(n) => {
-                    let a = u128::from(n.network());
-                    let b = u128::from(n.broadcast());
-                    for x in [a.wrapping_sub(1), a, a + (b - a) / 2, b, b.wrapping_add(1)] {
-                        probes.push(std::net::Ipv6Addr::from(x).into());
-                    }
-                }
+                ipnet::IpNet::V4(n) => probes.extend(
+                    around(u32::from(n.network()).into(), u32::from(n.broadcast()).into())
+                        .map(|x| std::net::IpAddr::from(std::net::Ipv4Addr::from(x as u32))),
+                ),
+                ipnet::IpNet::V6(n) => probes.extend(
+                    around(n.network().into(), n.broadcast().into())
+                        .map(|x| std::net::IpAddr::from(std::net::Ipv6Addr::from(x))),
+                ),
             }
         }
     }

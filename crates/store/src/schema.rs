@@ -362,7 +362,7 @@ macro_rules! col {
         impl Col for $b {
             type V<'a> = $v;
             #[inline]
-            fn value(&mut self, v: $v) {
+            fn value(&mut self, v: Self::V<'_>) {
                 self.append_value(v);
             }
             fn nulls(&mut self, n: usize) {
@@ -374,16 +374,7 @@ macro_rules! col {
 col!(Int64Builder, i64);
 col!(Int32Builder, i32);
 col!(BooleanBuilder, bool);
-impl Col for StringBuilder {
-    type V<'a> = &'a str;
-    #[inline]
-    fn value(&mut self, v: &str) {
-        self.append_value(v);
-    }
-    fn nulls(&mut self, n: usize) {
-        self.append_nulls(n);
-    }
-}
+col!(StringBuilder, &'a str);
 
 impl<B: Col> Lazy<B> {
     fn new(b: B) -> Self {

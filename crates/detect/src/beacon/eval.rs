@@ -58,6 +58,13 @@ pub fn judge(ts: &[i64], varied_sizes: bool, rules: &Rules, s: &mut Scratch) -> 
     let ours = analyze(ts, &RobustParams::default(), s)
         .best()
         .is_some_and(|b| b.p_value < rules.alpha);
+    (ours, rita_score(ts, varied_sizes) >= rules.rita_threshold)
+}
+
+/// RITA's best-24 h-window score of a simulated series (0 when it cannot
+/// score it): constant 350 B requests for beacons, sizes spread over
+/// 200 B–40 kB for benign series (`varied_sizes`), as in [`judge`].
+pub fn rita_score(ts: &[i64], varied_sizes: bool) -> f64 {
     let secs: Vec<i64> = ts.iter().map(|t| t.div_euclid(1000)).collect();
     let bytes: Vec<f64> = if varied_sizes {
         let mut r = Rng::new(ts.len() as u64);
@@ -68,15 +75,14 @@ pub fn judge(ts: &[i64], varied_sizes: bool, rules: &Rules, s: &mut Scratch) -> 
         vec![350.0; secs.len()]
     };
     let start = WEEK_START_MS / 1000;
-    let rita = rita_best_window(
+    rita_best_window(
         &secs,
         &bytes,
         start,
         start + WEEK_MS / 1000,
         &RitaConfig::default(),
     )
-    .is_some_and(|r| r.score >= rules.rita_threshold);
-    (ours, rita)
+    .map_or(0.0, |r| r.score)
 }
 
 /// Runs the whole grid with `trials` series per cell.
