@@ -7,6 +7,9 @@
 //! answers with a p-value, so 90 % jitter over a week is still a signal.
 //!
 //! Per series (the times of one client → destination pair):
+//! 0. **Whole-second clocks** (ProxySG, i-FILTER, common log format):
+//!    each time is spread uniformly over its second, because equal
+//!    intervals of a coarse clock would otherwise read as regularity.
 //! 1. **Bursts** closer than `burst_gap` collapse into one callback (a
 //!    callback often makes several requests).
 //! 2. **Sleep changes**: binary segmentation on the *ranks* of the intervals
@@ -139,6 +142,7 @@ impl Analysis {
 #[derive(Debug, Default)]
 pub struct Scratch {
     cb: Vec<i64>,
+    dither: Vec<i64>,
     d: Vec<f64>,
     a: Vec<f64>,
     b: Vec<f64>,
@@ -692,6 +696,33 @@ pub fn embedded_null_ok() -> bool {
 
 /// Analyses one series of sorted event times (ms).
 pub fn analyze(ts_ms: &[i64], p: &RobustParams, s: &mut Scratch) -> Analysis {
+    // 0. Whole-second clocks (ProxySG, i-FILTER, common log format): spread
+    //    each time uniformly over its second. Equal intervals of a coarse
+    //    clock are not a regular sleep, yet to every statistic here they
+    //    look like one (a busy random pair logged in seconds read as
+    //    clockwork at p < 1e-100). For a Poisson process this is exact: given
+    //    the count in a second, its events are uniform within it. The
+    //    offsets are a fixed function of the series, so results repeat.
+    if ts_ms.len() < 2 || ts_ms.iter().any(|t| t.rem_euclid(1000) != 0) {
+        return analyze_sorted(ts_ms, p, s);
+    }
+    let mut dithered = std::mem::take(&mut s.dither);
+    dithered.clear();
+    let mut x = ((ts_ms.len() as u64) ^ (ts_ms[0] as u64).rotate_left(17)) | 1;
+    dithered.extend(ts_ms.iter().map(|&t| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        t.saturating_add((x % 1000) as i64)
+    }));
+    dithered.sort_unstable();
+    let out = analyze_sorted(&dithered, p, s);
+    s.dither = dithered;
+    out
+}
+
+/// [`analyze`] on times that need no dithering.
+fn analyze_sorted(ts_ms: &[i64], p: &RobustParams, s: &mut Scratch) -> Analysis {
     // 1. Burst collapse.
     s.cb.clear();
     for &t in ts_ms {
@@ -1034,6 +1065,45 @@ mod tests {
         assert!((entropy_ratio(&uni) - 1.8).abs() < 0.05, "{}", entropy_ratio(&uni));
         assert!(entropy_ratio(&[5.0; 40]) < 1e-9, "a clock has no spread");
         assert_eq!(entropy_ratio(&[1.0, 2.0]), std::f64::consts::E, "too few: neutral");
+    }
+
+    #[test]
+    fn whole_second_timestamps_are_not_regularity() {
+        // ProxySG, i-FILTER and common-format logs keep whole seconds, so a
+        // busy random series has many equal intervals; they must not read
+        // as a clock. (Before the dithering step every one of the 3 s
+        // series below was flagged at p < 1e-100.)
+        let mut rng = XorShift(31);
+        let mut s = Scratch::default();
+        let mut flagged = Vec::new();
+        for mean_s in [3.0, 6.0, 12.0, 30.0, 300.0] {
+            for _ in 0..10 {
+                let mut t = 1_704_067_200_000f64;
+                let ts: Vec<i64> = (0..3000)
+                    .map(|_| {
+                        t += -rng.next_f64().ln() * mean_s * 1000.0;
+                        (t as i64).div_euclid(1000) * 1000
+                    })
+                    .collect();
+                let a = analyze(&ts, &RobustParams::default(), &mut s);
+                if let Some(b) = a.best().filter(|b| b.p_value < 1e-4) {
+                    flagged.push((mean_s, b.p_value));
+                }
+            }
+        }
+        assert!(flagged.is_empty(), "random whole-second series flagged: {flagged:?}");
+        // A real beacon logged in whole seconds is still found.
+        let mut t = 1_704_067_200_000f64;
+        let ts: Vec<i64> = (0..500)
+            .map(|_| {
+                t += 60_000.0 * (1.0 + 0.3 * (2.0 * rng.next_f64() - 1.0));
+                (t as i64).div_euclid(1000) * 1000
+            })
+            .collect();
+        let b = analyze(&ts, &RobustParams::default(), &mut s);
+        let b = b.best().expect("tested");
+        assert!(b.p_value < 1e-10, "{b:?}");
+        assert!((b.period_ms - 60_000.0).abs() < 3_000.0, "{b:?}");
     }
 
     #[test]
