@@ -336,57 +336,8 @@ pub struct Catalog {
     by_id: HashMap<String, usize>,
     index: Index,
     generic_upload: UploadRule,
-    ip_ranges: IpRanges,
-}
-
-/// The services' published address ranges as integer (network, mask,
-/// service) triples, longest prefix first, so [`Catalog::lookup_ip`] is a
-/// scan of integer compares (it runs for every IP-literal host; walking the
-/// `IpNet`s of every service was 1.6 % of a Squid ingest).
-#[derive(Debug, Clone, Default)]
-struct IpRanges {
-    v4: Vec<(u32, u32, usize)>,
-    v6: Vec<(u128, u128, usize)>,
-}
-
-impl IpRanges {
-    fn build(services: &[Service]) -> IpRanges {
-        let mut v4 = Vec::new();
-        let mut v6 = Vec::new();
-        for (i, s) in services.iter().enumerate() {
-            for n in &s.cidrs {
-                match n {
-                    ipnet::IpNet::V4(n) => {
-                        v4.push((n.prefix_len(), u32::from(n.network()), u32::from(n.netmask()), i))
-                    }
-                    ipnet::IpNet::V6(n) => {
-                        v6.push((n.prefix_len(), u128::from(n.network()), u128::from(n.netmask()), i))
-                    }
-                }
-            }
-        }
-        // Longest prefix first; among equal prefixes the later service
-        // first (what a max-by-prefix over services in order picks).
-        v4.sort_by(|a, b| b.0.cmp(&a.0).then(b.3.cmp(&a.3)));
-        v6.sort_by(|a, b| b.0.cmp(&a.0).then(b.3.cmp(&a.3)));
-        IpRanges {
-            v4: v4.into_iter().map(|(_, n, m, i)| (n, m, i)).collect(),
-            v6: v6.into_iter().map(|(_, n, m, i)| (n, m, i)).collect(),
-        }
-    }
-
-    fn lookup(&self, ip: std::net::IpAddr) -> Option<usize> {
-        match ip {
-            std::net::IpAddr::V4(a) => {
-                let a = u32::from(a);
-                self.v4.iter().find(|(n, m, _)| a & m == *n).map(|r| r.2)
-            }
-            std::net::IpAddr::V6(a) => {
-                let a = u128::from(a);
-                self.v6.iter().find(|(n, m, _)| a & m == *n).map(|r| r.2)
-            }
-        }
-    }
+    /// Every service's published ranges, tagged with its index.
+    ip_ranges: crate::cidr::CidrIndex<usize>,
 }
 
 /// The rule used for a catalogued, non-shared service when none of its own
@@ -505,7 +456,12 @@ impl Catalog {
             }
         }
         let index = Index::build(&services)?;
-        let ip_ranges = IpRanges::build(&services);
+        let ip_ranges = crate::cidr::CidrIndex::new(
+            services
+                .iter()
+                .enumerate()
+                .flat_map(|(i, s)| s.cidrs.iter().map(move |n| (n, i))),
+        );
         Ok(Catalog {
             services,
             by_id,
@@ -564,7 +520,7 @@ impl Catalog {
     /// The service whose published address ranges hold `ip` (the longest
     /// prefix wins), for hosts logged as IP literals.
     pub fn lookup_ip(&self, ip: std::net::IpAddr) -> Option<&Service> {
-        self.ip_ranges.lookup(ip).map(|i| &self.services[i])
+        self.ip_ranges.longest(ip).map(|i| &self.services[i])
     }
 
     /// The first upload rule of `service` that the request matches; else,

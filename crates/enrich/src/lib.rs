@@ -72,6 +72,7 @@
 
 pub mod catalog;
 mod category;
+mod cidr;
 mod enrich;
 mod error;
 pub mod geo;

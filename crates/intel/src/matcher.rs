@@ -28,6 +28,8 @@ use std::net::IpAddr;
 use foldhash::fast::RandomState;
 use serde::Serialize;
 
+use kensa_model::cidr::RangeTable;
+
 use crate::normalize;
 use crate::{Indicator, IndicatorKind};
 
@@ -72,129 +74,6 @@ type Map<K> = HashMap<K, Span, RandomState>;
 struct Span {
     start: u32,
     len: u32,
-}
-
-/// Disjoint ranges `[start, end]`, each with the ids of every network that
-/// covers it (longest prefix first).
-#[derive(Debug, Default)]
-struct RangeTable<T> {
-    starts: Vec<T>,
-    ends: Vec<T>,
-    spans: Vec<Span>,
-    /// (id, prefix_len) per covering network.
-    cover: Vec<(u32, u8)>,
-}
-
-trait Addr: Copy + Ord + Default {
-    fn net_end(start: Self, len: u8) -> Self;
-    fn succ(self) -> Option<Self>;
-    /// `self - 1`; only called on addresses above some other address.
-    fn pred(self) -> Self;
-}
-
-impl Addr for u32 {
-    fn net_end(start: u32, len: u8) -> u32 {
-        if len == 0 { u32::MAX } else { start | (u32::MAX >> len) }
-    }
-    fn succ(self) -> Option<u32> {
-        self.checked_add(1)
-    }
-    fn pred(self) -> u32 {
-        self.saturating_sub(1)
-    }
-}
-
-impl Addr for u128 {
-    fn net_end(start: u128, len: u8) -> u128 {
-        if len == 0 { u128::MAX } else { start | (u128::MAX >> len) }
-    }
-    fn succ(self) -> Option<u128> {
-        self.checked_add(1)
-    }
-    fn pred(self) -> u128 {
-        self.saturating_sub(1)
-    }
-}
-
-impl<T: Addr> RangeTable<T> {
-    /// `nets`: (network start, prefix len, id). Networks are laminar (two
-    /// networks are nested or disjoint), so a sweep with a stack of open
-    /// networks cuts the line into disjoint segments.
-    fn build(mut nets: Vec<(T, u8, u32)>) -> RangeTable<T> {
-        nets.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        let mut t = RangeTable { starts: Vec::new(), ends: Vec::new(), spans: Vec::new(), cover: Vec::new() };
-        // Stack of open networks: (end, len, ids).
-        let mut stack: Vec<(T, u8, Vec<u32>)> = Vec::new();
-        let mut cur: Option<T> = None; // first address not yet emitted
-        let mut i = 0;
-        while i < nets.len() {
-            let (s, len, _) = nets[i];
-            let mut ids = Vec::new();
-            while i < nets.len() && nets[i].0 == s && nets[i].1 == len {
-                ids.push(nets[i].2);
-                i += 1;
-            }
-            // Close networks that end before `s`.
-            while let Some(top) = stack.last() {
-                if top.0 >= s {
-                    break;
-                }
-                let end = top.0;
-                if let Some(c) = cur
-                    && c <= end
-                {
-                    t.emit(c, end, &stack);
-                }
-                cur = end.succ();
-                stack.pop();
-            }
-            if let Some(c) = cur
-                && !stack.is_empty()
-                && c < s
-            {
-                // The gap before `s` is covered by the open networks.
-                t.emit(c, s.pred(), &stack);
-            }
-            cur = Some(s);
-            stack.push((T::net_end(s, len), len, ids));
-        }
-        while let Some(top) = stack.last() {
-            let end = top.0;
-            if let Some(c) = cur
-                && c <= end
-            {
-                t.emit(c, end, &stack);
-            }
-            cur = end.succ();
-            stack.pop();
-            if cur.is_none() {
-                // The range reached the top of the address space.
-                stack.clear();
-            }
-        }
-        t
-    }
-
-    fn emit(&mut self, start: T, end: T, stack: &[(T, u8, Vec<u32>)]) {
-        let first = self.cover.len() as u32;
-        for (_, len, ids) in stack.iter().rev() {
-            for &id in ids {
-                self.cover.push((id, *len));
-            }
-        }
-        self.starts.push(start);
-        self.ends.push(end);
-        self.spans.push(Span { start: first, len: self.cover.len() as u32 - first });
-    }
-
-    fn lookup(&self, a: T) -> &[(u32, u8)] {
-        let i = self.starts.partition_point(|&s| s <= a);
-        if i == 0 || self.ends[i - 1] < a {
-            return &[];
-        }
-        let sp = self.spans[i - 1];
-        &self.cover[sp.start as usize..(sp.start + sp.len) as usize]
-    }
 }
 
 /// Lookup tables over a set of indicators. Build once with
@@ -375,7 +254,7 @@ impl Matcher {
             indicators: self.indicators.len(),
             domains: self.domains.len(),
             ips: self.v4.len() + self.v6.len(),
-            cidr_segments: self.nets4.starts.len() + self.nets6.starts.len(),
+            cidr_segments: self.nets4.segments() + self.nets6.segments(),
             urls: self.urls.len(),
             hashes: self.hashes.iter().map(HashMap::len).sum(),
         }
@@ -449,7 +328,7 @@ impl Matcher {
                 if let Some(&s) = self.v4.get(&a) {
                     hits.extend(self.span(s).iter().map(|&id| Hit { id: IndicatorId(id), how: MatchHow::Exact }));
                 }
-                if !self.nets4.starts.is_empty() {
+                if !self.nets4.is_empty() {
                     hits.extend(self.nets4.lookup(a).iter().map(|&(id, len)| Hit { id: IndicatorId(id), how: MatchHow::Cidr { prefix_len: len } }));
                 }
             }
@@ -458,7 +337,7 @@ impl Matcher {
                 if let Some(&s) = self.v6.get(&a) {
                     hits.extend(self.span(s).iter().map(|&id| Hit { id: IndicatorId(id), how: MatchHow::Exact }));
                 }
-                if !self.nets6.starts.is_empty() {
+                if !self.nets6.is_empty() {
                     hits.extend(self.nets6.lookup(a).iter().map(|&(id, len)| Hit { id: IndicatorId(id), how: MatchHow::Cidr { prefix_len: len } }));
                 }
             }
@@ -627,46 +506,3 @@ impl Matcher {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table4(nets: &[(&str, u32)]) -> RangeTable<u32> {
-        let v = nets
-            .iter()
-            .map(|(n, id)| {
-                let n: ipnet::Ipv4Net = n.parse().unwrap();
-                (u32::from(n.network()), n.prefix_len(), *id)
-            })
-            .collect();
-        RangeTable::build(v)
-    }
-
-    fn ids(t: &RangeTable<u32>, a: &str) -> Vec<(u32, u8)> {
-        let a: std::net::Ipv4Addr = a.parse().unwrap();
-        t.lookup(u32::from(a)).to_vec()
-    }
-
-    #[test]
-    fn range_table_nesting() {
-        let t = table4(&[("10.0.0.0/8", 1), ("10.1.0.0/16", 2), ("10.1.2.0/24", 3), ("10.200.0.0/16", 4), ("192.168.0.0/24", 5), ("10.1.0.0/16", 6)]);
-        assert_eq!(ids(&t, "10.1.2.3"), vec![(3, 24), (2, 16), (6, 16), (1, 8)]);
-        assert_eq!(ids(&t, "10.1.3.0"), vec![(2, 16), (6, 16), (1, 8)]);
-        assert_eq!(ids(&t, "10.0.255.255"), vec![(1, 8)]);
-        assert_eq!(ids(&t, "10.2.0.0"), vec![(1, 8)]);
-        assert_eq!(ids(&t, "10.200.9.9"), vec![(4, 16), (1, 8)]);
-        assert_eq!(ids(&t, "10.255.255.255"), vec![(1, 8)]);
-        assert_eq!(ids(&t, "11.0.0.0"), vec![]);
-        assert_eq!(ids(&t, "9.255.255.255"), vec![]);
-        assert_eq!(ids(&t, "192.168.0.255"), vec![(5, 24)]);
-        assert_eq!(ids(&t, "192.168.1.0"), vec![]);
-    }
-
-    #[test]
-    fn range_table_edges() {
-        let t = table4(&[("0.0.0.0/0", 1), ("255.255.255.0/24", 2), ("0.0.0.0/8", 3)]);
-        assert_eq!(ids(&t, "255.255.255.255"), vec![(2, 24), (1, 0)]);
-        assert_eq!(ids(&t, "0.0.0.0"), vec![(3, 8), (1, 0)]);
-        assert_eq!(ids(&t, "128.0.0.0"), vec![(1, 0)]);
-    }
-}

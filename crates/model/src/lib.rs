@@ -16,6 +16,7 @@
 //! is owned.
 #![deny(missing_docs)]
 
+pub mod cidr;
 pub mod days;
 pub mod refs;
 

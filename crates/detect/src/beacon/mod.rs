@@ -15,8 +15,9 @@
 //! server), and (client, CONNECT `host:port`), tested only when the host's
 //! FQDN series also holds other requests that could hide the tunnel's
 //! rhythm (a flagged tunnel series replaces a finding on the host's whole
-//! series: it is the more specific one). Their finding keys name the level (`*.domain`, `ip:…`,
-//! `connect:host:port`); FQDN findings keep the plain host name.
+//! series: it is the more specific one). Their finding keys name the level
+//! (`*.domain`, `ip:…`, `connect:host:port`); FQDN findings keep the plain
+//! host name.
 
 pub mod eval;
 pub mod rita;

@@ -340,9 +340,10 @@ fn entropy_ratio(sorted: &[f64]) -> f64 {
         return std::f64::consts::E;
     }
     // The window grows continuously with n (the two integer windows around
-    // 1.5 √n, weighted): with a rounded window the null distribution jumps
-    // between sizes of the simulated grid and p-values interpolated between
-    // them were off by up to 2–3× (measured by `beacon_calibration`).
+    // 1.5 √n, weighted), so the statistic's null narrows smoothly as n
+    // grows: `NullTable::p_value` reads this statistic at the next smaller
+    // grid size, which is conservative only if the null does not jump
+    // between sizes as a rounded window would make it.
     let w = (1.5 * (n as f64).sqrt()).clamp(1.0, ((n - 1) / 2).max(1) as f64);
     let m0 = (w.floor() as usize).max(1);
     let frac = if m0 + 1 > (n - 1) / 2 { 0.0 } else { w - m0 as f64 };
@@ -410,11 +411,14 @@ pub fn tail_prob(k: usize) -> f64 {
 
 struct XorShift(u64);
 impl XorShift {
-    fn next_f64(&mut self) -> f64 {
+    fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        self.0
+    }
+    fn next_f64(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 }
 
@@ -708,13 +712,8 @@ pub fn analyze(ts_ms: &[i64], p: &RobustParams, s: &mut Scratch) -> Analysis {
     }
     let mut dithered = std::mem::take(&mut s.dither);
     dithered.clear();
-    let mut x = ((ts_ms.len() as u64) ^ (ts_ms[0] as u64).rotate_left(17)) | 1;
-    dithered.extend(ts_ms.iter().map(|&t| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        t.saturating_add((x % 1000) as i64)
-    }));
+    let mut rng = XorShift(((ts_ms.len() as u64) ^ (ts_ms[0] as u64).rotate_left(17)) | 1);
+    dithered.extend(ts_ms.iter().map(|&t| t.saturating_add((rng.next_u64() % 1000) as i64)));
     dithered.sort_unstable();
     let out = analyze_sorted(&dithered, p, s);
     s.dither = dithered;
