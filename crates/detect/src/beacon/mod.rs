@@ -581,6 +581,10 @@ impl RunCtx<'_> {
         f.figure("moran_folded", best.stat_fold);
         f.figure("interval_floor", best.stat_floor);
         f.figure("interval_entropy_ratio", best.stat_entropy);
+        if best.stat_glr < 1e3 {
+            // Only where computed (≤ 256 intervals); see `robust::glr_ratio`.
+            f.figure("beacon_model_ratio", best.stat_glr);
+        }
         f.evidence
             .notes
             .insert("series".into(), level.key.as_str().to_string());
