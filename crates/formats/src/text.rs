@@ -8,10 +8,18 @@
 
 use std::borrow::Cow;
 
+/// The UTF-8 byte-order mark that Windows tools (IIS with UTF-8 logging,
+/// Notepad, PowerShell 7 `Out-File -Encoding utf8BOM`) write at the start of
+/// a file.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Decodes a raw line: UTF-8 when valid (borrowed), else CP932/Shift_JIS
-/// (owned). Returns `None` if the line holds NUL bytes, which no text log
-/// format carries.
+/// (owned). A leading UTF-8 byte-order mark is dropped: it is not part of
+/// the first field, and left in place it made the first line of such a file
+/// a bad time stamp (Squid) or hid its `#Fields:` header (W3C/ELFF). Returns
+/// `None` if the line holds NUL bytes, which no text log format carries.
 pub fn decode_line(bytes: &[u8]) -> Option<Cow<'_, str>> {
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     if memchr::memchr(0, bytes).is_some() {
         return None;
     }
@@ -305,6 +313,13 @@ mod tests {
         let sjis = [0x8c, 0x9f, 0x8d, 0xb8];
         assert_eq!(decode_line(&sjis).unwrap(), "検査");
         assert!(decode_line(b"a\0b").is_none());
+        // a byte-order mark at the start of a file is not part of the line
+        assert_eq!(
+            decode_line(b"\xEF\xBB\xBF#Fields: date").unwrap(),
+            "#Fields: date"
+        );
+        let sjis_bom = [0xEF, 0xBB, 0xBF, 0x8c, 0x9f, 0x8d, 0xb8];
+        assert_eq!(decode_line(&sjis_bom).unwrap(), "検査");
         assert_eq!(dash_none("-"), None);
         assert_eq!(dash_none("x"), Some("x"));
     }
