@@ -11,9 +11,10 @@
 //! * [`SourceFormat::ProxySgMain`] and [`SourceFormat::ProxySgBcreportermainV1`]:
 //!   headerless syslog/TCP streams read with a fixed field list (see
 //!   `fields.rs`; `main` is the SGOS default order, `bcreportermain_v1` the
-//!   29 base fields plus the 13 newer ones). A syslog relay prefix
-//!   (`<PRI>Mon dd HH:MM:SS host `) is stripped, and a `#Fields:` line in the
-//!   stream replaces the preset.
+//!   29 base fields plus the 13 newer ones). A syslog header
+//!   (`<PRI>Mon dd HH:MM:SS host [tag:]`, RFC 5424, rsyslog's ISO time; see
+//!   [`crate::text::strip_syslog_header`]) is stripped, in every ELFF/W3C
+//!   format, and a `#Fields:` line in the stream replaces the preset.
 //!
 //! ## Tokens
 //! Values are separated by runs of spaces or tabs, so the double space after
@@ -247,7 +248,7 @@ impl LineParser for ElffParser {
                 format!("{} bytes", line.len()),
             ));
         }
-        let line = lex::strip_syslog_prefix(line.trim_end_matches(['\r', '\n']));
+        let line = crate::text::strip_syslog_header(line.trim_end_matches(['\r', '\n']));
         let trimmed = line.trim_start_matches([' ', '\t']);
         if trimmed.is_empty() {
             return Parsed::Skip;
@@ -679,8 +680,9 @@ fn verdict(
 /// apart by column count alone. Never returns a score below 50.
 pub fn sniff(lines: &[&str]) -> Option<(SourceFormat, u32)> {
     let has_header = lines.iter().any(|l| {
-        let l = lex::strip_syslog_prefix(l).trim_start();
-        l.get(..8).is_some_and(|h| h.eq_ignore_ascii_case("#fields:"))
+        let l = crate::text::strip_syslog_header(l).trim_start();
+        l.get(..8)
+            .is_some_and(|h| h.eq_ignore_ascii_case("#fields:"))
     });
     let candidates: &[SourceFormat] = if has_header {
         &[SourceFormat::W3c]
@@ -698,7 +700,7 @@ pub fn sniff(lines: &[&str]) -> Option<(SourceFormat, u32)> {
         p.strict = !has_header;
         let (mut data, mut ok) = (0u32, 0u32);
         for l in lines {
-            let stripped = lex::strip_syslog_prefix(l).trim();
+            let stripped = crate::text::strip_syslog_header(l).trim();
             if stripped.is_empty() || stripped.starts_with('#') {
                 let _ = p.parse_line(l);
                 continue;

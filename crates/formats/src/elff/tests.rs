@@ -165,6 +165,38 @@ fn headerless_preset_with_syslog_prefix_and_mid_stream_header() {
 }
 
 #[test]
+fn syslog_headers_with_a_program_tag_rfc5424_or_iso_time() {
+    // The same bcreportermain_v1 row as a syslog collector files it: BSD
+    // header with a program tag, RFC 5424, and rsyslog's ISO time stamp.
+    let row = r#"2024-11-26 01:02:03 15 10.1.2.3 jdoe - - - "None" - policy_denied DENIED "Malicious Sources/Malnets" -  403 TCP_DENIED GET text/html http evil.example 80 /gate.php ?id=1 php "WinHTTP" 10.0.0.10 900 300 -"#;
+    let lines: Vec<String> = [
+        "Nov 26 10:02:03 proxysg01 bluecoat: ",
+        "<134>Nov 26 10:02:03 proxysg01 ProxySG[77]: ",
+        "<134>1 2024-11-26T01:02:03.412Z proxysg01 bluecoat - - - ",
+        "2024-11-26T10:02:03.412345+09:00 proxysg01 bluecoat: ",
+    ]
+    .iter()
+    .map(|pre| format!("{pre}{row}"))
+    .collect();
+    let sample: Vec<&str> = lines.iter().map(String::as_str).collect();
+    assert_eq!(
+        sniff(&sample),
+        Some((SourceFormat::ProxySgBcreportermainV1, 100))
+    );
+    let mut p = parser(SourceFormat::ProxySgBcreportermainV1);
+    for l in &sample {
+        let r = rec(&mut p, l);
+        assert_eq!(r.ts_ms, 1_732_582_923_000, "{l}");
+        assert_eq!(r.user.as_deref(), Some("jdoe"));
+        assert_eq!(r.host.as_deref(), Some("evil.example"));
+        assert_eq!(r.query.as_deref(), Some("id=1"));
+        assert_eq!(r.status, Some(403));
+        assert_eq!((r.bytes_up, r.bytes_down), (Some(300), Some(900)));
+        assert_eq!(r.verdict, Some(Verdict::Block));
+    }
+}
+
+#[test]
 fn verdicts() {
     use Verdict::*;
     assert_eq!(
