@@ -122,13 +122,19 @@ fn tokenize_inner(
                 return Err(Unterminated { at: i, what: '[' });
             };
             let k = i + 1 + k;
-            out.push(Tok {
-                start: i + 1,
-                end: k,
-                flags: BRACKETED,
-            });
-            i = k + 1;
-            continue;
+            // `[2001:db8::1]:443` (an IPv6 address with a port) is one plain
+            // value, not a bracketed one: a bracket closes a value only
+            // where the value ends. Taking it as bracketed split the
+            // address from its port and shifted every later column.
+            if b.get(k + 1).is_none_or(|&c| is_ws(c) || c == b'"') {
+                out.push(Tok {
+                    start: i + 1,
+                    end: k,
+                    flags: BRACKETED,
+                });
+                i = k + 1;
+                continue;
+            }
         }
         let end = memchr::memchr2(b' ', b'\t', &b[i..]).map_or(n, |k| i + k);
         out.push(Tok {
@@ -384,6 +390,10 @@ mod tests {
         );
         let mut v = Vec::new();
         assert!(tokenize("a [b c", IFIL, &mut v).is_err());
+        assert_eq!(
+            texts("- [2001:db8::80]:443 [::1] [x y]", IFIL),
+            ["-", "[2001:db8::80]:443", "::1", "x y"]
+        );
     }
 
     #[test]

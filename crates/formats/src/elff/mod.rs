@@ -410,7 +410,17 @@ impl<'a> Raw<'a> {
             }
             port = port.or(u.port);
         }
-        let host = host.map(lex::lower);
+        // An IPv6 literal may be logged as in a Host header, `[2001:db8::1]`;
+        // hosts are kept without brackets in every format.
+        let host = host
+            .map(|h| match h {
+                Cow::Borrowed(s) => Cow::Borrowed(unbracket(s)),
+                Cow::Owned(s) => match unbracket(&s) {
+                    u if u.len() == s.len() => Cow::Owned(s),
+                    u => Cow::Owned(u.to_owned()),
+                },
+            })
+            .map(lex::lower);
         if port.is_none() {
             port = scheme.as_deref().and_then(default_port);
         }
@@ -558,6 +568,13 @@ fn timestamp(date: Option<&str>, time: Option<&str>, unix: Option<&str>) -> Resu
         ));
     }
     Ok(ts)
+}
+
+/// `[v6]` → `v6`; anything else unchanged.
+fn unbracket(s: &str) -> &str {
+    s.strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(s)
 }
 
 fn split_host_port(h: Cow<'_, str>) -> (Cow<'_, str>, Option<u16>) {

@@ -197,6 +197,25 @@ fn syslog_headers_with_a_program_tag_rfc5424_or_iso_time() {
 }
 
 #[test]
+fn bracketed_ipv6_host_loses_its_brackets() {
+    let mut p = parser(SourceFormat::ProxySgElff);
+    p.parse_line("#Fields: date time c-ip cs-method cs-uri-scheme cs-host cs-uri-port cs-uri-path sc-status s-action");
+    let r = rec(
+        &mut p,
+        "2024-11-26 00:00:05 10.1.2.3 CONNECT tcp [2001:DB8::5] 443 / 200 TCP_TUNNELED",
+    );
+    assert_eq!(r.host.as_deref(), Some("2001:db8::5"));
+    assert_eq!(r.port, Some(443));
+    assert_eq!(r.url.as_deref(), Some("[2001:db8::5]:443"));
+    let r = rec(
+        &mut p,
+        "2024-11-26 00:00:06 10.1.2.3 GET http [2001:db8::5] 8080 /x 200 TCP_MISS",
+    );
+    assert_eq!(r.host.as_deref(), Some("2001:db8::5"));
+    assert_eq!(r.url.as_deref(), Some("http://[2001:db8::5]:8080/x"));
+}
+
+#[test]
 fn verdicts() {
     use Verdict::*;
     assert_eq!(
