@@ -38,7 +38,7 @@
 //! |---|---|
 //! | code contains `DENIED` and status 407 | `AuthRequired` |
 //! | any other code containing `DENIED` (`TCP_DENIED`, `TCP_DENIED_REPLY`, `UDP_DENIED`) | `Block` |
-//! | code starts with `NONE` (`NONE_NONE`, `NONE`), ends in or contains `_ABORTED` / `_TIMEDOUT`, is `UDP_INVALID`; or status `000` | `Error` |
+//! | code starts with `NONE` (`NONE_NONE`, `NONE`) or Squid 3.5/4's `TAG_NONE`, ends in or contains `_ABORTED` / `_TIMEDOUT`, is `UDP_INVALID`; or status `000` | `Error` |
 //! | anything else (`TCP_MISS`, `TCP_TUNNEL`, hits, `TCP_REDIRECT`, …) | `Pass` |
 //! | no result code at all (custom format without `%Ss`) | `None` |
 //!
@@ -232,6 +232,9 @@ pub fn verdict(action: Option<&str>, status: Option<u16>) -> Option<Verdict> {
             Verdict::Block
         }
     } else if a.starts_with("NONE")
+        // Squid 3.5/4 name for what 5+ logs as `NONE_NONE`: no transaction
+        // tag, e.g. `TAG_NONE/503` for a CONNECT that could not connect.
+        || a.starts_with("TAG_NONE")
         || a.contains("_ABORTED")
         || a.contains("_TIMEDOUT")
         || a == "UDP_INVALID"

@@ -173,6 +173,18 @@ fn verdict_table() {
         Some(Verdict::Block)
     );
     assert_eq!(verdict(Some("NONE_NONE"), None), Some(Verdict::Error));
+    // Squid 4 writes `TAG_NONE` where 5+ writes `NONE_NONE`.
+    let r = rec(
+        SourceFormat::SquidNative,
+        "1700000014.100  60012 10.0.0.8 TAG_NONE/503 0 CONNECT dead.example:443 - HIER_NONE/- text/html",
+    );
+    assert_eq!(r.action.as_deref(), Some("TAG_NONE"));
+    assert_eq!(r.status, Some(503));
+    assert_eq!(
+        (r.host.as_deref(), r.port),
+        (Some("dead.example"), Some(443))
+    );
+    assert_eq!(r.verdict, Some(Verdict::Error));
     assert_eq!(
         verdict(Some("TCP_MISS_ABORTED"), Some(503)),
         Some(Verdict::Error)
