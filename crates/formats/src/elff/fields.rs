@@ -81,6 +81,14 @@ pub(crate) fn slot_for(name: &str) -> Slot {
         ("cs-categories", Slot::Categories),
         ("cs-category", Slot::Categories),
         ("s-hierarchy", Slot::Hierarchy),
+        // ISA Server / Forefront TMG web-proxy names for the same things.
+        ("c-agent", Slot::UserAgent),
+        ("cs-referred", Slot::Referer),
+        ("r-host", Slot::Host),
+        ("r-port", Slot::Port),
+        ("s-operation", Slot::Method),
+        ("cs-mime-type", Slot::ContentType),
+        ("cs-protocol", Slot::Scheme),
     ];
     TABLE
         .iter()

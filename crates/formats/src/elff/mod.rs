@@ -104,6 +104,9 @@ pub struct ElffParser {
     filter_col: Option<usize>,
     /// Sniffing: reject rows whose `sc-filter-result` is not a known value.
     strict: bool,
+    /// The `#Fields:` line was tab-separated (Microsoft ISA/Forefront TMG):
+    /// rows are split on single tabs, and values may hold unquoted spaces.
+    tabs: bool,
     toks: Vec<Tok>,
 }
 
@@ -118,6 +121,7 @@ impl ElffParser {
             ua_repair: None,
             filter_col: None,
             strict: false,
+            tabs: false,
             toks: Vec::with_capacity(64),
         };
         match format {
@@ -168,6 +172,7 @@ impl ElffParser {
         if name.eq_ignore_ascii_case("fields") {
             self.set_fields(value.split_ascii_whitespace());
             self.min_values = 0;
+            self.tabs = value.trim().contains('\t');
         } else if name.eq_ignore_ascii_case("software")
             && value.trim_start().starts_with("SGOS")
             && self.format == SourceFormat::W3c
@@ -178,7 +183,9 @@ impl ElffParser {
     }
 
     fn record<'a>(&mut self, line: &'a str) -> Result<WebRecord<'a>, Reject> {
-        if let Err(u) = lex::tokenize(line, TOK, &mut self.toks) {
+        if self.tabs {
+            tab_split(line, &mut self.toks);
+        } else if let Err(u) = lex::tokenize(line, TOK, &mut self.toks) {
             return Err(Reject::new(
                 RejectReason::UnterminatedQuote,
                 format!("quote opened at byte {} is never closed", u.at),
@@ -266,6 +273,33 @@ impl LineParser for ElffParser {
             Ok(r) => Parsed::Record(r),
             Err(e) => Parsed::Reject(e),
         }
+    }
+}
+
+/// One value per tab (an empty value between two tabs is a column too);
+/// a value wholly in double quotes loses them.
+fn tab_split(line: &str, out: &mut Vec<Tok>) {
+    out.clear();
+    let b = line.as_bytes();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\t', b).chain(std::iter::once(b.len())) {
+        let (mut s, mut e) = (start, end);
+        while s < e && b[s] == b' ' {
+            s += 1;
+        }
+        while e > s && b[e - 1] == b' ' {
+            e -= 1;
+        }
+        let mut flags = 0;
+        if e - s >= 2 && b[s] == b'"' && b[e - 1] == b'"' {
+            (s, e, flags) = (s + 1, e - 1, lex::QUOTED);
+        }
+        out.push(Tok {
+            start: s,
+            end: e,
+            flags,
+        });
+        start = end + 1;
     }
 }
 
@@ -358,14 +392,11 @@ impl<'a> Raw<'a> {
             None => None,
             Some(v) => Some(time_taken(v).ok_or_else(|| bad_number("time-taken", v))?),
         };
-        let status: Option<u16> = number(self.status.as_deref(), "sc-status")?;
-        let status = status.filter(|s| *s != 0);
-        if status.is_some_and(|s| s > 999) {
-            return Err(bad_number(
-                "sc-status",
-                self.status.as_deref().unwrap_or(""),
-            ));
-        }
+        // ISA/Forefront TMG logs a Windows or WinINet error code in place of
+        // the HTTP status when the request failed (`10060`, `12209`): no
+        // response was sent, so that is no status, not a bad line.
+        let status: Option<u32> = number(self.status.as_deref(), "sc-status")?;
+        let status = status.filter(|s| *s != 0 && *s <= 999).map(|s| s as u16);
         let bytes_up = number(self.bytes_up.as_deref(), "cs-bytes")?;
         let bytes_down = number(self.bytes_down.as_deref(), "sc-bytes")?;
         let client_port = number(self.client_port.as_deref(), "c-port")?;

@@ -216,6 +216,65 @@ fn bracketed_ipv6_host_loses_its_brackets() {
 }
 
 #[test]
+fn tab_separated_isa_tmg_web_proxy_log() {
+    // Forefront TMG / ISA Server W3C web-proxy log: tab-separated, values
+    // with unquoted spaces, its own field names, Windows error codes in
+    // sc-status for failed requests.
+    let header = "#Fields: c-ip\tcs-username\tc-agent\tsc-authenticated\tdate\ttime\ts-svcname\ts-computername\tcs-referred\tr-host\tr-ip\tr-port\ttime-taken\tcs-bytes\tsc-bytes\tcs-protocol\tcs-transport\ts-operation\tcs-uri\tcs-mime-type\ts-object-source\tsc-status\ts-cache-info\trule#1\trule#2\tsessionid\tconnectionid";
+    let ok = "10.1.2.3\tCORP\\jdoe\tMozilla/5.0 (Windows NT 10.0; Win64; x64)\tY\t2024-11-26\t00:00:01\tw3proxy\tTMG01\thttp://ref.example/\twww.example.com\t93.184.216.34\t80\t120\t480\t5120\thttp\tTCP\tGET\thttp://www.example.com/index.html?a=1\ttext/html\tInternet\t200\t0x40\tAllow Web\t-\t1234\t5678";
+    let failed = "10.1.2.4\tanonymous\tcurl/8.4.0\tN\t2024-11-26\t00:00:02\tw3proxy\tTMG01\t-\tdead.example\t-\t443\t21000\t300\t0\t-\tTCP\tCONNECT\tdead.example:443\t-\t-\t10060\t0x0\tAllow Web\t-\t1235\t5679";
+    assert_eq!(
+        sniff(&[
+            "#Software: Microsoft Forefront Threat Management Gateway",
+            header,
+            ok,
+            failed
+        ]),
+        Some((SourceFormat::W3c, 100))
+    );
+    let mut p = parser(SourceFormat::W3c);
+    p.parse_line(header);
+    let r = rec(&mut p, ok);
+    assert_eq!(r.ts_ms, 1_732_579_201_000);
+    assert_eq!(r.client_ip.as_deref(), Some("10.1.2.3"));
+    assert_eq!(r.user.as_deref(), Some("CORP\\jdoe"));
+    assert_eq!(
+        r.user_agent.as_deref(),
+        Some("Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
+    );
+    assert_eq!(r.referer.as_deref(), Some("http://ref.example/"));
+    assert_eq!(r.method.as_deref(), Some("GET"));
+    assert_eq!(
+        (r.scheme.as_deref(), r.host.as_deref(), r.port),
+        (Some("http"), Some("www.example.com"), Some(80))
+    );
+    assert_eq!(
+        (r.path.as_deref(), r.query.as_deref()),
+        (Some("/index.html"), Some("a=1"))
+    );
+    assert_eq!(r.server_ip.as_deref(), Some("93.184.216.34"));
+    assert_eq!((r.bytes_up, r.bytes_down), (Some(480), Some(5120)));
+    assert_eq!(r.content_type.as_deref(), Some("text/html"));
+    assert_eq!((r.status, r.duration_ms), (Some(200), Some(120)));
+    let r = rec(&mut p, failed);
+    assert_eq!(
+        r.status, None,
+        "10060 is a Windows error, not an HTTP status"
+    );
+    assert_eq!(r.method.as_deref(), Some("CONNECT"));
+    assert_eq!(
+        (r.host.as_deref(), r.port),
+        (Some("dead.example"), Some(443))
+    );
+    assert_eq!(r.url.as_deref(), Some("dead.example:443"));
+    assert_eq!(r.server_ip, None);
+    // A space-separated header switches back to whitespace splitting.
+    p.parse_line("#Fields: date time c-ip cs(User-Agent)");
+    let r = rec(&mut p, "2024-11-26 00:00:03 10.1.2.5 \"curl/8 x\"");
+    assert_eq!(r.user_agent.as_deref(), Some("curl/8 x"));
+}
+
+#[test]
 fn verdicts() {
     use Verdict::*;
     assert_eq!(
