@@ -41,6 +41,8 @@ pub(crate) enum Slot {
     BytesUp,
     Categories,
     Hierarchy,
+    /// Cisco WSA `x-resultcode-httpstatus`: `TCP_MISS/200`, Squid-style.
+    ActionStatus,
 }
 
 /// Maps one `#Fields:` identifier to its slot (case-insensitive, as the W3C
@@ -89,6 +91,14 @@ pub(crate) fn slot_for(name: &str) -> Slot {
         ("s-operation", Slot::Method),
         ("cs-mime-type", Slot::ContentType),
         ("cs-protocol", Slot::Scheme),
+        // Cisco Secure Web Appliance (IronPort WSA) W3C access-log names.
+        ("timestamp", Slot::TimestampUnix),
+        ("x-elapsed-time", Slot::TimeTaken),
+        ("cs-url", Slot::Uri),
+        ("sc-http-status", Slot::Status),
+        ("sc-result-code", Slot::Action),
+        ("x-resultcode-httpstatus", Slot::ActionStatus),
+        ("x-webcat-code-full", Slot::Categories),
     ];
     TABLE
         .iter()

@@ -40,6 +40,8 @@
 //! | `url` | `cs-uri` as logged; otherwise rebuilt as `scheme://host[:port]path[?query]` (`host:port` for `tcp`/`ssl` tunnels and CONNECT) |
 //! | `status` | `sc-status`; `0` and `-` (no response sent) are null |
 //! | `action`, `hierarchy` | `s-action`, `s-hierarchy` |
+//! | (Cisco WSA) | `timestamp` (epoch), `x-elapsed-time`, `cs-url`, `sc-http-status`, `sc-result-code`, `x-resultcode-httpstatus` (`TCP_MISS/200`), `x-webcat-code-full` |
+//! | (ISA / Forefront TMG, tab-separated) | `c-agent`, `cs-referred`, `r-host`, `r-port`, `s-operation`, `cs-mime-type`, `cs-protocol` |
 //! | `server_ip` | `s-supplier-ip` / `r-ip`, else `s-supplier-name` when it is an IP literal, else (W3C only, where the log is the web server's own) `s-ip` |
 //! | `bytes_up` / `bytes_down` | `cs-bytes` (client → proxy) / `sc-bytes` (proxy → client) |
 //! | `content_type` | `rs(Content-Type)` / `sc(Content-Type)`, percent-decoded |
@@ -342,6 +344,7 @@ struct Raw<'a> {
     bytes_up: Option<Cow<'a, str>>,
     categories: Option<Cow<'a, str>>,
     hierarchy: Option<Cow<'a, str>>,
+    action_status: Option<Cow<'a, str>>,
 }
 
 impl<'a> Raw<'a> {
@@ -378,11 +381,17 @@ impl<'a> Raw<'a> {
             Slot::BytesUp => &mut self.bytes_up,
             Slot::Categories => &mut self.categories,
             Slot::Hierarchy => &mut self.hierarchy,
+            Slot::ActionStatus => &mut self.action_status,
         };
         *f = v;
     }
 
-    fn finish(self, format: SourceFormat) -> Result<WebRecord<'a>, Reject> {
+    fn finish(mut self, format: SourceFormat) -> Result<WebRecord<'a>, Reject> {
+        // `TCP_MISS/200` fills the action and status that have no column.
+        if let Some((a, st)) = self.action_status.take().and_then(split_slash) {
+            self.action = self.action.or_else(|| dash(a));
+            self.status = self.status.or_else(|| dash(st));
+        }
         let ts_ms = timestamp(
             self.date.as_deref(),
             self.time.as_deref(),
@@ -599,6 +608,18 @@ fn timestamp(date: Option<&str>, time: Option<&str>, unix: Option<&str>) -> Resu
         ));
     }
     Ok(ts)
+}
+
+/// `CODE/STATUS` → (`CODE`, `STATUS`).
+fn split_slash(c: Cow<'_, str>) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+    match c {
+        Cow::Borrowed(s) => s
+            .split_once('/')
+            .map(|(a, b)| (Cow::Borrowed(a), Cow::Borrowed(b))),
+        Cow::Owned(s) => s
+            .split_once('/')
+            .map(|(a, b)| (Cow::Owned(a.to_owned()), Cow::Owned(b.to_owned()))),
+    }
 }
 
 /// `[v6]` → `v6`; anything else unchanged.

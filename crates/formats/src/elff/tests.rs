@@ -275,6 +275,49 @@ fn tab_separated_isa_tmg_web_proxy_log() {
 }
 
 #[test]
+fn cisco_wsa_w3c_access_log() {
+    let lines = [
+        "#Version: 1.0",
+        "#Date: 2024-11-26 00:00:00",
+        "#Fields: timestamp x-elapsed-time c-ip x-resultcode-httpstatus sc-bytes cs-method cs-url cs-username x-hierarchy-origin cs-mime-type x-webcat-code-full cs(User-Agent)",
+        r#"1732579201.123 250 10.1.2.3 TCP_MISS/200 5120 GET http://www.example.com/a?b=1 "CORP\jdoe" DIRECT/www.example.com text/html "Computers and Internet" "Mozilla/5.0 (X11; Linux)""#,
+        r#"1732579202.500 3 10.1.2.4 TCP_DENIED/403 0 CONNECT tunnel://evil.example:443/ - NONE/- - "Malware Sites" -"#,
+    ];
+    assert_eq!(sniff(&lines), Some((SourceFormat::W3c, 100)));
+    let mut p = parser(SourceFormat::W3c);
+    for l in &lines[..3] {
+        p.parse_line(l);
+    }
+    let r = rec(&mut p, lines[3]);
+    assert_eq!(r.ts_ms, 1_732_579_201_123);
+    assert_eq!(r.duration_ms, Some(250));
+    assert_eq!(
+        (r.action.as_deref(), r.status),
+        (Some("TCP_MISS"), Some(200))
+    );
+    assert_eq!(r.bytes_down, Some(5120));
+    assert_eq!(
+        (r.host.as_deref(), r.path.as_deref(), r.query.as_deref()),
+        (Some("www.example.com"), Some("/a"), Some("b=1"))
+    );
+    assert_eq!(r.user.as_deref(), Some("CORP\\jdoe"));
+    assert_eq!(r.content_type.as_deref(), Some("text/html"));
+    assert_eq!(r.category.as_deref(), Some("Computers and Internet"));
+    assert_eq!(r.verdict, Some(Verdict::Pass));
+    let r = rec(&mut p, lines[4]);
+    assert_eq!(
+        (r.action.as_deref(), r.status),
+        (Some("TCP_DENIED"), Some(403))
+    );
+    assert_eq!(r.method.as_deref(), Some("CONNECT"));
+    assert_eq!(
+        (r.host.as_deref(), r.port),
+        (Some("evil.example"), Some(443))
+    );
+    assert_eq!(r.verdict, Some(Verdict::Block));
+}
+
+#[test]
 fn verdicts() {
     use Verdict::*;
     assert_eq!(
