@@ -54,7 +54,21 @@ fn specificity(f: SourceFormat) -> u8 {
 
 /// Picks the best-fitting format for the sample `lines`, or `None` if no
 /// format parses at least half of them.
+///
+/// A UTF-8 byte-order mark before the first line is ignored, as the
+/// parsers ignore it ([`crate::text::decode_line`]).
 pub fn sniff(lines: &[&str]) -> Option<Sniffed> {
+    let first = lines.first().and_then(|l| l.strip_prefix('\u{FEFF}'));
+    let unmarked: Vec<&str>;
+    let lines = match first {
+        Some(f) => {
+            unmarked = std::iter::once(f)
+                .chain(lines[1..].iter().copied())
+                .collect();
+            &unmarked[..]
+        }
+        None => lines,
+    };
     let candidates = [
         crate::squid::sniff(lines),
         crate::elff::sniff(lines),
@@ -100,5 +114,31 @@ mod tests {
         assert_eq!(best_of([(F::SquidNative, 49), (F::IfilterBlock, 10)]), None);
         assert_eq!(best_of([(F::W3c, 250)]).unwrap().confidence, 100);
         assert_eq!(best_of([]), None);
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_hide_the_format() {
+        // IIS writes UTF-8 logs with a BOM; the header must still be seen.
+        let iis = [
+            "\u{FEFF}#Fields: date time c-ip cs-method cs-uri-stem sc-status",
+            "2024-11-26 00:00:01 203.0.113.9 GET /index.html 200",
+        ];
+        assert_eq!(
+            sniff(&iis).unwrap(),
+            Sniffed {
+                format: F::W3c,
+                confidence: 100
+            }
+        );
+        let squid = [
+            "\u{FEFF}1700000000.123    250 10.0.0.5 TCP_MISS/200 1234 GET http://example.com/a - HIER_DIRECT/93.184.216.34 text/html",
+        ];
+        assert_eq!(
+            sniff(&squid).unwrap(),
+            Sniffed {
+                format: F::SquidNative,
+                confidence: 100
+            }
+        );
     }
 }

@@ -8,10 +8,18 @@
 
 use std::borrow::Cow;
 
+/// The UTF-8 byte-order mark that Windows tools (IIS with UTF-8 logging,
+/// Notepad, PowerShell 7 `Out-File -Encoding utf8BOM`) write at the start of
+/// a file.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Decodes a raw line: UTF-8 when valid (borrowed), else CP932/Shift_JIS
-/// (owned). Returns `None` if the line holds NUL bytes, which no text log
-/// format carries.
+/// (owned). A leading UTF-8 byte-order mark is dropped: it is not part of
+/// the first field, and left in place it made the first line of such a file
+/// a bad time stamp (Squid) or hid its `#Fields:` header (W3C/ELFF). Returns
+/// `None` if the line holds NUL bytes, which no text log format carries.
 pub fn decode_line(bytes: &[u8]) -> Option<Cow<'_, str>> {
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     if memchr::memchr(0, bytes).is_some() {
         return None;
     }
@@ -225,6 +233,207 @@ pub fn parse_clf_time(s: &str) -> Option<i64> {
     Some((local - offset) * 1000)
 }
 
+/// Strips the header a syslog daemon or relay puts before a log line, and
+/// returns the message. Recognised, each after an optional `<PRI>`:
+///
+/// * RFC 5424: `1 TIMESTAMP HOST APP PROCID MSGID SD MSG` (SD `-` or
+///   `[…]` elements; a BOM before MSG is dropped);
+/// * RFC 3164 / rsyslog's traditional file format: `Mon dd HH:MM:SS HOST `;
+/// * rsyslog's high-precision file format: `YYYY-MM-DDTHH:MM:SS[.f](Z|±hh:mm) HOST `;
+///
+/// the last two followed by an optional program tag (`squid[1234]:`,
+/// `bluecoat:`). A tag starts with a letter, holds no `:` before its last
+/// character and ends in `:`, so a log line's own first value (a number, a
+/// date, an IP address, a `#` directive) is never taken for one. A line
+/// without such a header comes back unchanged, except for a lone `<PRI>`.
+///
+/// Used by formats whose own lines never start with a month name, an ISO
+/// `…T…` time stamp or `<`: Squid's built-in layouts and ELFF/W3C.
+///
+/// ```
+/// use kensa_formats::text::strip_syslog_header;
+/// assert_eq!(strip_syslog_header("Nov 26 10:00:00 proxy1 squid[811]: 1700000000.123 5 …"), "1700000000.123 5 …");
+/// assert_eq!(strip_syslog_header("<134>1 2024-11-26T10:00:00Z sg01 bluecoat - - - 2024-11-26 10:00:00 5"), "2024-11-26 10:00:00 5");
+/// assert_eq!(strip_syslog_header("1700000000.123 5 …"), "1700000000.123 5 …");
+/// ```
+pub fn strip_syslog_header(line: &str) -> &str {
+    let s = strip_syslog_pri(line);
+    if let Some(msg) = s.strip_prefix("1 ").and_then(rfc5424_msg) {
+        return msg;
+    }
+    let Some(n) = bsd_syslog_time_len(s).or_else(|| iso_syslog_time_len(s)) else {
+        return s;
+    };
+    // The relay's host name (or IP), then an optional program tag.
+    let rest = s[n..].trim_start_matches([' ', '\t']);
+    let Some(sp) = rest.find([' ', '\t']) else {
+        return s;
+    };
+    let rest = rest[sp..].trim_start_matches([' ', '\t']);
+    let tag_end = rest.find([' ', '\t']).unwrap_or(rest.len());
+    if is_syslog_tag(&rest[..tag_end]) {
+        return rest[tag_end..].trim_start_matches([' ', '\t']);
+    }
+    rest
+}
+
+/// Drops a leading `<PRI>` (1 to 3 digits).
+pub fn strip_syslog_pri(line: &str) -> &str {
+    if let Some(rest) = line.strip_prefix('<')
+        && let Some(close) = rest.find('>')
+        && (1..=3).contains(&close)
+        && rest[..close].bytes().all(|b| b.is_ascii_digit())
+    {
+        return &rest[close + 1..];
+    }
+    line
+}
+
+/// The MSG of an RFC 5424 record, given what follows its `1 ` version:
+/// `TIMESTAMP HOST APP PROCID MSGID SD [MSG]`. `None` unless the time stamp
+/// is `-` or ISO 8601 and the structured data is well formed.
+pub fn rfc5424_msg(s: &str) -> Option<&str> {
+    let mut rest = s;
+    for i in 0..5 {
+        let end = rest.find(' ')?;
+        let tok = &rest[..end];
+        if tok.is_empty() || (i == 0 && tok != "-" && iso_syslog_time_len(rest) != Some(end)) {
+            return None;
+        }
+        rest = &rest[end + 1..];
+    }
+    let b = rest.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i = 1;
+    } else {
+        // One or more `[id param="value" …]`; `\]` and `\"` are escapes.
+        while b.get(i) == Some(&b'[') {
+            i += 1;
+            let mut quoted = false;
+            loop {
+                match b.get(i)? {
+                    b'\\' => i += 1,
+                    b'"' => quoted = !quoted,
+                    b']' if !quoted => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            i += 1;
+        }
+        if i == 0 {
+            return None;
+        }
+    }
+    match b.get(i) {
+        None => Some(""),
+        Some(b' ') => {
+            let msg = &rest[i + 1..];
+            Some(msg.strip_prefix('\u{FEFF}').unwrap_or(msg))
+        }
+        Some(_) => None,
+    }
+}
+
+/// Length of a leading `Mon dd HH:MM:SS` (day space- or zero-padded)
+/// followed by a space or tab.
+fn bsd_syslog_time_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.len() < 16 || !b[0].is_ascii_alphabetic() || month_from_abbr(&b[..3]).is_none() {
+        return None;
+    }
+    let mut i = 3;
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let d0 = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    if i == 3 || !(1..=2).contains(&(i - d0)) || b.get(i) != Some(&b' ') {
+        return None;
+    }
+    let t = b.get(i + 1..i + 9)?;
+    let ok = t[2] == b':'
+        && t[5] == b':'
+        && digits(&t[0..2]).is_some_and(|h| h < 24)
+        && digits(&t[3..5]).is_some_and(|m| m < 60)
+        && digits(&t[6..8]).is_some_and(|s| s <= 60);
+    (ok && b.get(i + 9).is_some_and(|&c| is_ws(c))).then_some(i + 9)
+}
+
+/// Length of a leading `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±hh:mm|±hhmm)`
+/// followed by a space or tab (or the end of `s`).
+pub(crate) fn iso_syslog_time_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let shape = b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':';
+    if !shape {
+        return None;
+    }
+    for r in [0..4, 5..7, 8..10, 11..13, 14..16, 17..19] {
+        digits(&b[r])?;
+    }
+    let mut i = 19;
+    if b[i] == b'.' {
+        i += 1;
+        let f0 = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == f0 {
+            return None;
+        }
+    }
+    match b.get(i)? {
+        b'Z' => i += 1,
+        b'+' | b'-' => {
+            let z = b.get(i + 1..)?;
+            let n = if z.len() >= 5 && z[2] == b':' {
+                digits(&z[0..2])?;
+                digits(&z[3..5])?;
+                5
+            } else {
+                digits(z.get(0..4)?)?;
+                4
+            };
+            i += 1 + n;
+        }
+        _ => return None,
+    }
+    (b.get(i).is_none_or(|&c| is_ws(c))).then_some(i)
+}
+
+/// A syslog program tag: a letter, then letters, digits, `_ - . /`, an
+/// optional `[pid]`, and a final `:`.
+fn is_syslog_tag(t: &str) -> bool {
+    let Some(body) = t.strip_suffix(':') else {
+        return false;
+    };
+    let name = match body.find('[') {
+        Some(i) => {
+            let pid = &body[i + 1..];
+            if !pid
+                .strip_suffix(']')
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+            {
+                return false;
+            }
+            &body[..i]
+        }
+        None => body,
+    };
+    name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'))
+}
+
 /// Lower-cases ASCII letters, borrowing when there is nothing to change.
 #[inline]
 pub fn lower_ascii(s: &str) -> Cow<'_, str> {
@@ -305,6 +514,13 @@ mod tests {
         let sjis = [0x8c, 0x9f, 0x8d, 0xb8];
         assert_eq!(decode_line(&sjis).unwrap(), "検査");
         assert!(decode_line(b"a\0b").is_none());
+        // a byte-order mark at the start of a file is not part of the line
+        assert_eq!(
+            decode_line(b"\xEF\xBB\xBF#Fields: date").unwrap(),
+            "#Fields: date"
+        );
+        let sjis_bom = [0xEF, 0xBB, 0xBF, 0x8c, 0x9f, 0x8d, 0xb8];
+        assert_eq!(decode_line(&sjis_bom).unwrap(), "検査");
         assert_eq!(dash_none("-"), None);
         assert_eq!(dash_none("x"), Some("x"));
     }
@@ -371,6 +587,45 @@ mod tests {
         assert_eq!(parse_clf_time("17/Oct/2024:10:00:00 09000"), None);
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn strips_syslog_headers() {
+        let native = "1700000000.123    250 10.0.0.5 TCP_MISS/200 1234 GET http://a.example/ - HIER_DIRECT/192.0.2.1 text/html";
+        for pre in [
+            "Nov 26 10:00:00 proxy1 squid[1234]: ",
+            "Nov  6 10:00:00 proxy1 squid: ",
+            "<134>Nov 26 10:00:00 10.0.0.9 ",
+            "Nov 26 10:00:00 proxy1 ",
+            "2024-11-26T10:00:00.123456+09:00 proxy1 squid[1234]: ",
+            "2024-11-26T01:00:00Z proxy1 ",
+            "<134>1 2024-11-26T10:00:00.000Z proxy1 squid 1234 - - ",
+            "<134>1 - proxy1 squid - access [meta sequenceId=\"7\" note=\"a \\] b\"][x@1 y=\"z\"] ",
+            "<134>1 2024-11-26T10:00:00+09:00 proxy1 squid - - - \u{FEFF}",
+            "<134>",
+        ] {
+            let line = format!("{pre}{native}");
+            assert_eq!(strip_syslog_header(&line), native, "{pre:?}");
+        }
+        // Lines that only look a bit like a header are left alone.
+        for line in [
+            native,
+            "10.20.1.15 - yamada [17/Oct/2024:10:00:00 +0900] \"GET http://a.example/ HTTP/1.1\" 200 1 TCP_MISS:HIER_DIRECT",
+            "2024-11-26 10:00:00 5 10.0.0.1 OBSERVED",
+            "#Fields: date time",
+            "Nov 26 10:00:00",
+            "<1234>x",
+        ] {
+            assert_eq!(strip_syslog_header(line), line);
+        }
+        // An IPv6 client right after the host is not a tag.
+        assert_eq!(
+            strip_syslog_header("Nov 26 10:00:00 relay fe80::1 - - [x]"),
+            "fe80::1 - - [x]"
+        );
+        assert_eq!(strip_syslog_header("<13>1 - - - - - -"), "");
+        assert_eq!(rfc5424_msg("2024-11-26 x y z w - m"), None);
+        assert_eq!(rfc5424_msg("- h a p m [open m"), None);
     }
 
     #[test]

@@ -236,12 +236,14 @@ pub fn run_lines(
     })
 }
 
-/// Finds the last `#Fields:` line in `data`, if any.
+/// Finds the last `#Fields:` line in `data`, if any. A header that opens
+/// the file after a UTF-8 byte-order mark counts (IIS writes one); missing
+/// it left every chunk after the first without a header, all `no_header`.
 fn last_fields_line(data: &[u8]) -> Option<&[u8]> {
     let finder = memchr::memmem::FinderRev::new(b"#Fields:");
     let mut end = data.len();
     while let Some(pos) = finder.rfind(&data[..end]) {
-        if pos == 0 || data[pos - 1] == b'\n' {
+        if pos == 0 || data[pos - 1] == b'\n' || data[..pos] == *kensa_formats::text::UTF8_BOM {
             let stop = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |e| pos + e);
             let line = &data[pos..stop];
             return Some(line.strip_suffix(b"\r").unwrap_or(line));
@@ -441,5 +443,6 @@ mod tests {
         assert_eq!(last_fields_line(d), Some(&b"#Fields: a b c"[..]));
         assert_eq!(last_fields_line(b"no header # Fields:\n"), None);
         assert_eq!(last_fields_line(b"x #Fields: inside\n"), None);
+        assert_eq!(last_fields_line(b"\xEF\xBB\xBF#Fields: a b\r\n1 2\n"), Some(&b"#Fields: a b"[..]));
     }
 }

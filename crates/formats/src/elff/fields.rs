@@ -41,6 +41,8 @@ pub(crate) enum Slot {
     BytesUp,
     Categories,
     Hierarchy,
+    /// Cisco WSA `x-resultcode-httpstatus`: `TCP_MISS/200`, Squid-style.
+    ActionStatus,
 }
 
 /// Maps one `#Fields:` identifier to its slot (case-insensitive, as the W3C
@@ -81,6 +83,22 @@ pub(crate) fn slot_for(name: &str) -> Slot {
         ("cs-categories", Slot::Categories),
         ("cs-category", Slot::Categories),
         ("s-hierarchy", Slot::Hierarchy),
+        // ISA Server / Forefront TMG web-proxy names for the same things.
+        ("c-agent", Slot::UserAgent),
+        ("cs-referred", Slot::Referer),
+        ("r-host", Slot::Host),
+        ("r-port", Slot::Port),
+        ("s-operation", Slot::Method),
+        ("cs-mime-type", Slot::ContentType),
+        ("cs-protocol", Slot::Scheme),
+        // Cisco Secure Web Appliance (IronPort WSA) W3C access-log names.
+        ("timestamp", Slot::TimestampUnix),
+        ("x-elapsed-time", Slot::TimeTaken),
+        ("cs-url", Slot::Uri),
+        ("sc-http-status", Slot::Status),
+        ("sc-result-code", Slot::Action),
+        ("x-resultcode-httpstatus", Slot::ActionStatus),
+        ("x-webcat-code-full", Slot::Categories),
     ];
     TABLE
         .iter()

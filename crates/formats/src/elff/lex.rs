@@ -122,13 +122,19 @@ fn tokenize_inner(
                 return Err(Unterminated { at: i, what: '[' });
             };
             let k = i + 1 + k;
-            out.push(Tok {
-                start: i + 1,
-                end: k,
-                flags: BRACKETED,
-            });
-            i = k + 1;
-            continue;
+            // `[2001:db8::1]:443` (an IPv6 address with a port) is one plain
+            // value, not a bracketed one: a bracket closes a value only
+            // where the value ends. Taking it as bracketed split the
+            // address from its port and shifted every later column.
+            if b.get(k + 1).is_none_or(|&c| is_ws(c) || c == b'"') {
+                out.push(Tok {
+                    start: i + 1,
+                    end: k,
+                    flags: BRACKETED,
+                });
+                i = k + 1;
+                continue;
+            }
         }
         let end = memchr::memchr2(b' ', b'\t', &b[i..]).map_or(n, |k| i + k);
         out.push(Tok {
@@ -331,42 +337,6 @@ pub(crate) fn month_abbr(s: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
-/// Strips a syslog relay prefix: an optional `<PRI>`, then an optional
-/// `Mon dd HH:MM:SS host ` header. Returns the line unchanged when it does not
-/// start that way. Used only for formats whose own lines never begin with a
-/// month name (ELFF data starts with `YYYY-MM-DD`, headers with `#`).
-pub(crate) fn strip_syslog_prefix(line: &str) -> &str {
-    let mut s = line;
-    if let Some(rest) = s.strip_prefix('<')
-        && let Some(close) = rest.find('>')
-        && close <= 3
-        && close > 0
-        && rest[..close].bytes().all(|b| b.is_ascii_digit())
-    {
-        s = &rest[close + 1..];
-    }
-    let b = s.as_bytes();
-    if b.len() > 16
-        && b[0].is_ascii_alphabetic()
-        && let Some(_m) = s.get(0..3).and_then(month_abbr)
-    {
-        // "Mon dd HH:MM:SS " with the day space-padded or zero-padded
-        let rest = s[3..].trim_start_matches(' ');
-        let day_end = rest.find(' ').unwrap_or(0);
-        if (1..=2).contains(&day_end) && rest[..day_end].bytes().all(|c| c.is_ascii_digit()) {
-            let rest = &rest[day_end + 1..];
-            if rest.len() > 9 && rest.get(..8).and_then(parse_hms_ms).is_some() && rest.as_bytes()[8] == b' ' {
-                let rest = rest[9..].trim_start_matches(' ');
-                // the relay host (or IP), then the ELFF line
-                if let Some(sp) = rest.find(' ') {
-                    return rest[sp + 1..].trim_start_matches(' ');
-                }
-            }
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,6 +390,10 @@ mod tests {
         );
         let mut v = Vec::new();
         assert!(tokenize("a [b c", IFIL, &mut v).is_err());
+        assert_eq!(
+            texts("- [2001:db8::80]:443 [::1] [x y]", IFIL),
+            ["-", "[2001:db8::80]:443", "::1", "x y"]
+        );
     }
 
     #[test]
@@ -459,17 +433,17 @@ mod tests {
     #[test]
     fn strips_syslog_prefix() {
         assert_eq!(
-            strip_syslog_prefix("Nov  1 14:23:55 10.0.0.9 2024-11-01 14:23:54 1"),
+            crate::text::strip_syslog_header("Nov  1 14:23:55 10.0.0.9 2024-11-01 14:23:54 1"),
             "2024-11-01 14:23:54 1"
         );
         assert_eq!(
-            strip_syslog_prefix("<134>Nov 01 14:23:55 relay #Fields: date"),
+            crate::text::strip_syslog_header("<134>Nov 01 14:23:55 relay #Fields: date"),
             "#Fields: date"
         );
         assert_eq!(
-            strip_syslog_prefix("2024-11-01 14:23:54 1"),
+            crate::text::strip_syslog_header("2024-11-01 14:23:54 1"),
             "2024-11-01 14:23:54 1"
         );
-        assert_eq!(strip_syslog_prefix("Nov"), "Nov");
+        assert_eq!(crate::text::strip_syslog_header("Nov"), "Nov");
     }
 }

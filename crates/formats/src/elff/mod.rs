@@ -11,9 +11,10 @@
 //! * [`SourceFormat::ProxySgMain`] and [`SourceFormat::ProxySgBcreportermainV1`]:
 //!   headerless syslog/TCP streams read with a fixed field list (see
 //!   `fields.rs`; `main` is the SGOS default order, `bcreportermain_v1` the
-//!   29 base fields plus the 13 newer ones). A syslog relay prefix
-//!   (`<PRI>Mon dd HH:MM:SS host `) is stripped, and a `#Fields:` line in the
-//!   stream replaces the preset.
+//!   29 base fields plus the 13 newer ones). A syslog header
+//!   (`<PRI>Mon dd HH:MM:SS host [tag:]`, RFC 5424, rsyslog's ISO time; see
+//!   [`crate::text::strip_syslog_header`]) is stripped, in every ELFF/W3C
+//!   format, and a `#Fields:` line in the stream replaces the preset.
 //!
 //! ## Tokens
 //! Values are separated by runs of spaces or tabs, so the double space after
@@ -39,6 +40,8 @@
 //! | `url` | `cs-uri` as logged; otherwise rebuilt as `scheme://host[:port]path[?query]` (`host:port` for `tcp`/`ssl` tunnels and CONNECT) |
 //! | `status` | `sc-status`; `0` and `-` (no response sent) are null |
 //! | `action`, `hierarchy` | `s-action`, `s-hierarchy` |
+//! | (Cisco WSA) | `timestamp` (epoch), `x-elapsed-time`, `cs-url`, `sc-http-status`, `sc-result-code`, `x-resultcode-httpstatus` (`TCP_MISS/200`), `x-webcat-code-full` |
+//! | (ISA / Forefront TMG, tab-separated) | `c-agent`, `cs-referred`, `r-host`, `r-port`, `s-operation`, `cs-mime-type`, `cs-protocol` |
 //! | `server_ip` | `s-supplier-ip` / `r-ip`, else `s-supplier-name` when it is an IP literal, else (W3C only, where the log is the web server's own) `s-ip` |
 //! | `bytes_up` / `bytes_down` | `cs-bytes` (client → proxy) / `sc-bytes` (proxy → client) |
 //! | `content_type` | `rs(Content-Type)` / `sc(Content-Type)`, percent-decoded |
@@ -103,6 +106,9 @@ pub struct ElffParser {
     filter_col: Option<usize>,
     /// Sniffing: reject rows whose `sc-filter-result` is not a known value.
     strict: bool,
+    /// The `#Fields:` line was tab-separated (Microsoft ISA/Forefront TMG):
+    /// rows are split on single tabs, and values may hold unquoted spaces.
+    tabs: bool,
     toks: Vec<Tok>,
 }
 
@@ -117,6 +123,7 @@ impl ElffParser {
             ua_repair: None,
             filter_col: None,
             strict: false,
+            tabs: false,
             toks: Vec::with_capacity(64),
         };
         match format {
@@ -167,6 +174,7 @@ impl ElffParser {
         if name.eq_ignore_ascii_case("fields") {
             self.set_fields(value.split_ascii_whitespace());
             self.min_values = 0;
+            self.tabs = value.trim().contains('\t');
         } else if name.eq_ignore_ascii_case("software")
             && value.trim_start().starts_with("SGOS")
             && self.format == SourceFormat::W3c
@@ -177,7 +185,9 @@ impl ElffParser {
     }
 
     fn record<'a>(&mut self, line: &'a str) -> Result<WebRecord<'a>, Reject> {
-        if let Err(u) = lex::tokenize(line, TOK, &mut self.toks) {
+        if self.tabs {
+            tab_split(line, &mut self.toks);
+        } else if let Err(u) = lex::tokenize(line, TOK, &mut self.toks) {
             return Err(Reject::new(
                 RejectReason::UnterminatedQuote,
                 format!("quote opened at byte {} is never closed", u.at),
@@ -247,7 +257,7 @@ impl LineParser for ElffParser {
                 format!("{} bytes", line.len()),
             ));
         }
-        let line = lex::strip_syslog_prefix(line.trim_end_matches(['\r', '\n']));
+        let line = crate::text::strip_syslog_header(line.trim_end_matches(['\r', '\n']));
         let trimmed = line.trim_start_matches([' ', '\t']);
         if trimmed.is_empty() {
             return Parsed::Skip;
@@ -265,6 +275,33 @@ impl LineParser for ElffParser {
             Ok(r) => Parsed::Record(r),
             Err(e) => Parsed::Reject(e),
         }
+    }
+}
+
+/// One value per tab (an empty value between two tabs is a column too);
+/// a value wholly in double quotes loses them.
+fn tab_split(line: &str, out: &mut Vec<Tok>) {
+    out.clear();
+    let b = line.as_bytes();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\t', b).chain(std::iter::once(b.len())) {
+        let (mut s, mut e) = (start, end);
+        while s < e && b[s] == b' ' {
+            s += 1;
+        }
+        while e > s && b[e - 1] == b' ' {
+            e -= 1;
+        }
+        let mut flags = 0;
+        if e - s >= 2 && b[s] == b'"' && b[e - 1] == b'"' {
+            (s, e, flags) = (s + 1, e - 1, lex::QUOTED);
+        }
+        out.push(Tok {
+            start: s,
+            end: e,
+            flags,
+        });
+        start = end + 1;
     }
 }
 
@@ -307,6 +344,7 @@ struct Raw<'a> {
     bytes_up: Option<Cow<'a, str>>,
     categories: Option<Cow<'a, str>>,
     hierarchy: Option<Cow<'a, str>>,
+    action_status: Option<Cow<'a, str>>,
 }
 
 impl<'a> Raw<'a> {
@@ -343,11 +381,17 @@ impl<'a> Raw<'a> {
             Slot::BytesUp => &mut self.bytes_up,
             Slot::Categories => &mut self.categories,
             Slot::Hierarchy => &mut self.hierarchy,
+            Slot::ActionStatus => &mut self.action_status,
         };
         *f = v;
     }
 
-    fn finish(self, format: SourceFormat) -> Result<WebRecord<'a>, Reject> {
+    fn finish(mut self, format: SourceFormat) -> Result<WebRecord<'a>, Reject> {
+        // `TCP_MISS/200` fills the action and status that have no column.
+        if let Some((a, st)) = self.action_status.take().and_then(split_slash) {
+            self.action = self.action.or_else(|| dash(a));
+            self.status = self.status.or_else(|| dash(st));
+        }
         let ts_ms = timestamp(
             self.date.as_deref(),
             self.time.as_deref(),
@@ -357,14 +401,11 @@ impl<'a> Raw<'a> {
             None => None,
             Some(v) => Some(time_taken(v).ok_or_else(|| bad_number("time-taken", v))?),
         };
-        let status: Option<u16> = number(self.status.as_deref(), "sc-status")?;
-        let status = status.filter(|s| *s != 0);
-        if status.is_some_and(|s| s > 999) {
-            return Err(bad_number(
-                "sc-status",
-                self.status.as_deref().unwrap_or(""),
-            ));
-        }
+        // ISA/Forefront TMG logs a Windows or WinINet error code in place of
+        // the HTTP status when the request failed (`10060`, `12209`): no
+        // response was sent, so that is no status, not a bad line.
+        let status: Option<u32> = number(self.status.as_deref(), "sc-status")?;
+        let status = status.filter(|s| *s != 0 && *s <= 999).map(|s| s as u16);
         let bytes_up = number(self.bytes_up.as_deref(), "cs-bytes")?;
         let bytes_down = number(self.bytes_down.as_deref(), "sc-bytes")?;
         let client_port = number(self.client_port.as_deref(), "c-port")?;
@@ -409,7 +450,17 @@ impl<'a> Raw<'a> {
             }
             port = port.or(u.port);
         }
-        let host = host.map(lex::lower);
+        // An IPv6 literal may be logged as in a Host header, `[2001:db8::1]`;
+        // hosts are kept without brackets in every format.
+        let host = host
+            .map(|h| match h {
+                Cow::Borrowed(s) => Cow::Borrowed(unbracket(s)),
+                Cow::Owned(s) => match unbracket(&s) {
+                    u if u.len() == s.len() => Cow::Owned(s),
+                    u => Cow::Owned(u.to_owned()),
+                },
+            })
+            .map(lex::lower);
         if port.is_none() {
             port = scheme.as_deref().and_then(default_port);
         }
@@ -559,6 +610,25 @@ fn timestamp(date: Option<&str>, time: Option<&str>, unix: Option<&str>) -> Resu
     Ok(ts)
 }
 
+/// `CODE/STATUS` → (`CODE`, `STATUS`).
+fn split_slash(c: Cow<'_, str>) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+    match c {
+        Cow::Borrowed(s) => s
+            .split_once('/')
+            .map(|(a, b)| (Cow::Borrowed(a), Cow::Borrowed(b))),
+        Cow::Owned(s) => s
+            .split_once('/')
+            .map(|(a, b)| (Cow::Owned(a.to_owned()), Cow::Owned(b.to_owned()))),
+    }
+}
+
+/// `[v6]` → `v6`; anything else unchanged.
+fn unbracket(s: &str) -> &str {
+    s.strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(s)
+}
+
 fn split_host_port(h: Cow<'_, str>) -> (Cow<'_, str>, Option<u16>) {
     let u = split_url(&h);
     match (u.host, u.port) {
@@ -679,8 +749,9 @@ fn verdict(
 /// apart by column count alone. Never returns a score below 50.
 pub fn sniff(lines: &[&str]) -> Option<(SourceFormat, u32)> {
     let has_header = lines.iter().any(|l| {
-        let l = lex::strip_syslog_prefix(l).trim_start();
-        l.get(..8).is_some_and(|h| h.eq_ignore_ascii_case("#fields:"))
+        let l = crate::text::strip_syslog_header(l).trim_start();
+        l.get(..8)
+            .is_some_and(|h| h.eq_ignore_ascii_case("#fields:"))
     });
     let candidates: &[SourceFormat] = if has_header {
         &[SourceFormat::W3c]
@@ -698,7 +769,7 @@ pub fn sniff(lines: &[&str]) -> Option<(SourceFormat, u32)> {
         p.strict = !has_header;
         let (mut data, mut ok) = (0u32, 0u32);
         for l in lines {
-            let stripped = lex::strip_syslog_prefix(l).trim();
+            let stripped = crate::text::strip_syslog_header(l).trim();
             if stripped.is_empty() || stripped.starts_with('#') {
                 let _ = p.parse_line(l);
                 continue;

@@ -165,6 +165,159 @@ fn headerless_preset_with_syslog_prefix_and_mid_stream_header() {
 }
 
 #[test]
+fn syslog_headers_with_a_program_tag_rfc5424_or_iso_time() {
+    // The same bcreportermain_v1 row as a syslog collector files it: BSD
+    // header with a program tag, RFC 5424, and rsyslog's ISO time stamp.
+    let row = r#"2024-11-26 01:02:03 15 10.1.2.3 jdoe - - - "None" - policy_denied DENIED "Malicious Sources/Malnets" -  403 TCP_DENIED GET text/html http evil.example 80 /gate.php ?id=1 php "WinHTTP" 10.0.0.10 900 300 -"#;
+    let lines: Vec<String> = [
+        "Nov 26 10:02:03 proxysg01 bluecoat: ",
+        "<134>Nov 26 10:02:03 proxysg01 ProxySG[77]: ",
+        "<134>1 2024-11-26T01:02:03.412Z proxysg01 bluecoat - - - ",
+        "2024-11-26T10:02:03.412345+09:00 proxysg01 bluecoat: ",
+    ]
+    .iter()
+    .map(|pre| format!("{pre}{row}"))
+    .collect();
+    let sample: Vec<&str> = lines.iter().map(String::as_str).collect();
+    assert_eq!(
+        sniff(&sample),
+        Some((SourceFormat::ProxySgBcreportermainV1, 100))
+    );
+    let mut p = parser(SourceFormat::ProxySgBcreportermainV1);
+    for l in &sample {
+        let r = rec(&mut p, l);
+        assert_eq!(r.ts_ms, 1_732_582_923_000, "{l}");
+        assert_eq!(r.user.as_deref(), Some("jdoe"));
+        assert_eq!(r.host.as_deref(), Some("evil.example"));
+        assert_eq!(r.query.as_deref(), Some("id=1"));
+        assert_eq!(r.status, Some(403));
+        assert_eq!((r.bytes_up, r.bytes_down), (Some(300), Some(900)));
+        assert_eq!(r.verdict, Some(Verdict::Block));
+    }
+}
+
+#[test]
+fn bracketed_ipv6_host_loses_its_brackets() {
+    let mut p = parser(SourceFormat::ProxySgElff);
+    p.parse_line("#Fields: date time c-ip cs-method cs-uri-scheme cs-host cs-uri-port cs-uri-path sc-status s-action");
+    let r = rec(
+        &mut p,
+        "2024-11-26 00:00:05 10.1.2.3 CONNECT tcp [2001:DB8::5] 443 / 200 TCP_TUNNELED",
+    );
+    assert_eq!(r.host.as_deref(), Some("2001:db8::5"));
+    assert_eq!(r.port, Some(443));
+    assert_eq!(r.url.as_deref(), Some("[2001:db8::5]:443"));
+    let r = rec(
+        &mut p,
+        "2024-11-26 00:00:06 10.1.2.3 GET http [2001:db8::5] 8080 /x 200 TCP_MISS",
+    );
+    assert_eq!(r.host.as_deref(), Some("2001:db8::5"));
+    assert_eq!(r.url.as_deref(), Some("http://[2001:db8::5]:8080/x"));
+}
+
+#[test]
+fn tab_separated_isa_tmg_web_proxy_log() {
+    // Forefront TMG / ISA Server W3C web-proxy log: tab-separated, values
+    // with unquoted spaces, its own field names, Windows error codes in
+    // sc-status for failed requests.
+    let header = "#Fields: c-ip\tcs-username\tc-agent\tsc-authenticated\tdate\ttime\ts-svcname\ts-computername\tcs-referred\tr-host\tr-ip\tr-port\ttime-taken\tcs-bytes\tsc-bytes\tcs-protocol\tcs-transport\ts-operation\tcs-uri\tcs-mime-type\ts-object-source\tsc-status\ts-cache-info\trule#1\trule#2\tsessionid\tconnectionid";
+    let ok = "10.1.2.3\tCORP\\jdoe\tMozilla/5.0 (Windows NT 10.0; Win64; x64)\tY\t2024-11-26\t00:00:01\tw3proxy\tTMG01\thttp://ref.example/\twww.example.com\t93.184.216.34\t80\t120\t480\t5120\thttp\tTCP\tGET\thttp://www.example.com/index.html?a=1\ttext/html\tInternet\t200\t0x40\tAllow Web\t-\t1234\t5678";
+    let failed = "10.1.2.4\tanonymous\tcurl/8.4.0\tN\t2024-11-26\t00:00:02\tw3proxy\tTMG01\t-\tdead.example\t-\t443\t21000\t300\t0\t-\tTCP\tCONNECT\tdead.example:443\t-\t-\t10060\t0x0\tAllow Web\t-\t1235\t5679";
+    assert_eq!(
+        sniff(&[
+            "#Software: Microsoft Forefront Threat Management Gateway",
+            header,
+            ok,
+            failed
+        ]),
+        Some((SourceFormat::W3c, 100))
+    );
+    let mut p = parser(SourceFormat::W3c);
+    p.parse_line(header);
+    let r = rec(&mut p, ok);
+    assert_eq!(r.ts_ms, 1_732_579_201_000);
+    assert_eq!(r.client_ip.as_deref(), Some("10.1.2.3"));
+    assert_eq!(r.user.as_deref(), Some("CORP\\jdoe"));
+    assert_eq!(
+        r.user_agent.as_deref(),
+        Some("Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
+    );
+    assert_eq!(r.referer.as_deref(), Some("http://ref.example/"));
+    assert_eq!(r.method.as_deref(), Some("GET"));
+    assert_eq!(
+        (r.scheme.as_deref(), r.host.as_deref(), r.port),
+        (Some("http"), Some("www.example.com"), Some(80))
+    );
+    assert_eq!(
+        (r.path.as_deref(), r.query.as_deref()),
+        (Some("/index.html"), Some("a=1"))
+    );
+    assert_eq!(r.server_ip.as_deref(), Some("93.184.216.34"));
+    assert_eq!((r.bytes_up, r.bytes_down), (Some(480), Some(5120)));
+    assert_eq!(r.content_type.as_deref(), Some("text/html"));
+    assert_eq!((r.status, r.duration_ms), (Some(200), Some(120)));
+    let r = rec(&mut p, failed);
+    assert_eq!(
+        r.status, None,
+        "10060 is a Windows error, not an HTTP status"
+    );
+    assert_eq!(r.method.as_deref(), Some("CONNECT"));
+    assert_eq!(
+        (r.host.as_deref(), r.port),
+        (Some("dead.example"), Some(443))
+    );
+    assert_eq!(r.url.as_deref(), Some("dead.example:443"));
+    assert_eq!(r.server_ip, None);
+    // A space-separated header switches back to whitespace splitting.
+    p.parse_line("#Fields: date time c-ip cs(User-Agent)");
+    let r = rec(&mut p, "2024-11-26 00:00:03 10.1.2.5 \"curl/8 x\"");
+    assert_eq!(r.user_agent.as_deref(), Some("curl/8 x"));
+}
+
+#[test]
+fn cisco_wsa_w3c_access_log() {
+    let lines = [
+        "#Version: 1.0",
+        "#Date: 2024-11-26 00:00:00",
+        "#Fields: timestamp x-elapsed-time c-ip x-resultcode-httpstatus sc-bytes cs-method cs-url cs-username x-hierarchy-origin cs-mime-type x-webcat-code-full cs(User-Agent)",
+        r#"1732579201.123 250 10.1.2.3 TCP_MISS/200 5120 GET http://www.example.com/a?b=1 "CORP\jdoe" DIRECT/www.example.com text/html "Computers and Internet" "Mozilla/5.0 (X11; Linux)""#,
+        r#"1732579202.500 3 10.1.2.4 TCP_DENIED/403 0 CONNECT tunnel://evil.example:443/ - NONE/- - "Malware Sites" -"#,
+    ];
+    assert_eq!(sniff(&lines), Some((SourceFormat::W3c, 100)));
+    let mut p = parser(SourceFormat::W3c);
+    for l in &lines[..3] {
+        p.parse_line(l);
+    }
+    let r = rec(&mut p, lines[3]);
+    assert_eq!(r.ts_ms, 1_732_579_201_123);
+    assert_eq!(r.duration_ms, Some(250));
+    assert_eq!(
+        (r.action.as_deref(), r.status),
+        (Some("TCP_MISS"), Some(200))
+    );
+    assert_eq!(r.bytes_down, Some(5120));
+    assert_eq!(
+        (r.host.as_deref(), r.path.as_deref(), r.query.as_deref()),
+        (Some("www.example.com"), Some("/a"), Some("b=1"))
+    );
+    assert_eq!(r.user.as_deref(), Some("CORP\\jdoe"));
+    assert_eq!(r.content_type.as_deref(), Some("text/html"));
+    assert_eq!(r.category.as_deref(), Some("Computers and Internet"));
+    assert_eq!(r.verdict, Some(Verdict::Pass));
+    let r = rec(&mut p, lines[4]);
+    assert_eq!(
+        (r.action.as_deref(), r.status),
+        (Some("TCP_DENIED"), Some(403))
+    );
+    assert_eq!(r.method.as_deref(), Some("CONNECT"));
+    assert_eq!(
+        (r.host.as_deref(), r.port),
+        (Some("evil.example"), Some(443))
+    );
+    assert_eq!(r.verdict, Some(Verdict::Block));
+}
+
+#[test]
 fn verdicts() {
     use Verdict::*;
     assert_eq!(

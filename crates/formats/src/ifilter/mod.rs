@@ -656,17 +656,18 @@ fn syslog_time_len(s: &str) -> Option<usize> {
 }
 
 /// Strips what a syslog relay puts before an i-FILTER line: an optional
-/// `<PRI>`, and an optional `Mon dd HH:MM:SS host [tag:]` header. For layouts
-/// that start with their own output time, the header is only taken off when
-/// another output time follows it.
+/// `<PRI>`, then an RFC 5424 header, or a `Mon dd HH:MM:SS host [tag:]` or
+/// rsyslog ISO-time `YYYY-MM-DDTHH:MM:SS…±hh:mm host [tag:]` header. For
+/// layouts that start with their own output time, the `Mon dd` header is
+/// only taken off when another output time follows it.
 fn strip_forwarding_header(line: &str, starts_with_output: bool) -> &str {
-    let mut s = line;
-    if let Some(rest) = s.strip_prefix('<')
-        && let Some(close) = rest.find('>')
-        && (1..=3).contains(&close)
-        && rest[..close].bytes().all(|b| b.is_ascii_digit())
-    {
-        s = &rest[close + 1..];
+    let s = crate::text::strip_syslog_pri(line);
+    if let Some(msg) = s.strip_prefix("1 ").and_then(crate::text::rfc5424_msg) {
+        return msg;
+    }
+    if crate::text::iso_syslog_time_len(s).is_some() {
+        // No i-FILTER line starts with an ISO time: the header is a relay's.
+        return crate::text::strip_syslog_header(s);
     }
     let Some(n) = syslog_time_len(s) else {
         return s;

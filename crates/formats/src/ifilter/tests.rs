@@ -351,3 +351,48 @@ fn never_panics_on_odd_input() {
         let _ = p.parse_line(cut);
     }
 }
+
+#[test]
+fn ipv6_destination_with_port_keeps_the_columns_aligned() {
+    let mut p =
+        IfilterParser::new(SourceFormat::IfilterV10Access, &ParseOptions::default()).unwrap();
+    let line = r#"Oct 17 09:00:06 3121 1050/01/ - [2001:db8::80]:443 2001:db8::15 2001:db8::15 - yamada [17/Oct/2024:09:00:05 +0900] 200 310 5120 pass 0 44 44 -1 0 3 0 eigyo - 0 - "GET https://v6.example/x?a=1 HTTP/1.1" - curl%2F8.4.0 text%2Fplain 0A1B2C3D"#;
+    let r = rec(&mut p, line);
+    assert_eq!(r.ts_ms, 1_729_123_205_000);
+    assert_eq!(r.duration_ms, Some(1000));
+    assert_eq!(r.server_ip.as_deref(), Some("2001:db8::80"));
+    assert_eq!(r.client_ip.as_deref(), Some("2001:db8::15"));
+    assert_eq!(r.user.as_deref(), Some("yamada"));
+    assert_eq!(r.status, Some(200));
+    assert_eq!((r.bytes_up, r.bytes_down), (Some(310), Some(5120)));
+    assert_eq!((r.host.as_deref(), r.port), (Some("v6.example"), Some(443)));
+    assert_eq!(r.query.as_deref(), Some("a=1"));
+    assert_eq!(r.user_agent.as_deref(), Some("curl/8.4.0"));
+    assert_eq!(r.verdict, Some(Verdict::Pass));
+}
+
+#[test]
+fn rfc5424_and_iso_syslog_headers_are_stripped() {
+    let row = r#"Oct 17 09:00:03 3121 1050/01/ - 203.0.113.10:80 10.20.1.15 10.20.1.15 - yamada [17/Oct/2024:09:00:02 +0900] 503 0 1207 block 63 87 87/127 -1 0 4 0 soumu - 0 - "GET http://games.example.net/ HTTP/1.1" - - text%2Fhtml D43E5583"#;
+    for pre in [
+        "<134>1 2024-10-17T09:00:03+09:00 ifilter01 i-FILTER - - - ",
+        "<134>1 2024-10-17T00:00:03.120Z ifilter01 proxyIfilter 3121 access [origin ip=\"10.0.0.2\"] ",
+        "2024-10-17T09:00:03.120411+09:00 ifilter01 i-FILTER[3121]: ",
+        "2024-10-17T09:00:03+09:00 ifilter01 ",
+    ] {
+        let line = format!("{pre}{row}");
+        let mut p = IfilterParser::new(SourceFormat::IfilterV10Access, &opts()).unwrap();
+        let r = rec(&mut p, &line);
+        assert_eq!(r.ts_ms, 1_729_123_202_000, "{pre}");
+        assert_eq!(r.duration_ms, Some(1000));
+        assert_eq!(r.client_ip.as_deref(), Some("10.20.1.15"));
+        assert_eq!(r.host.as_deref(), Some("games.example.net"));
+        assert_eq!(r.category.as_deref(), Some("87;127"));
+        assert_eq!(r.verdict, Some(Verdict::Block));
+        assert_eq!(
+            sniff(&[line.as_str()]),
+            Some((SourceFormat::IfilterV10Access, 100)),
+            "{pre}"
+        );
+    }
+}

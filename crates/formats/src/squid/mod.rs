@@ -29,13 +29,16 @@
 //!   code (`HIER_DIRECT`, 2.x `DIRECT`). `server_ip` is the upstream address
 //!   (`%<a`), which with a parent proxy is the parent's.
 //! * `-` is null everywhere.
+//! * A syslog header before the line (`access_log syslog:…`, or a relay:
+//!   `Nov 26 10:00:00 proxy1 squid[811]: `, RFC 5424, rsyslog ISO time) is
+//!   skipped ([`crate::text::strip_syslog_header`]).
 //!
 //! ## Verdict mapping ([`verdict`])
 //! | result code / status | verdict |
 //! |---|---|
 //! | code contains `DENIED` and status 407 | `AuthRequired` |
 //! | any other code containing `DENIED` (`TCP_DENIED`, `TCP_DENIED_REPLY`, `UDP_DENIED`) | `Block` |
-//! | code starts with `NONE` (`NONE_NONE`, `NONE`), ends in or contains `_ABORTED` / `_TIMEDOUT`, is `UDP_INVALID`; or status `000` | `Error` |
+//! | code starts with `NONE` (`NONE_NONE`, `NONE`) or Squid 3.5/4's `TAG_NONE`, ends in or contains `_ABORTED` / `_TIMEDOUT`, is `UDP_INVALID`; or status `000` | `Error` |
 //! | anything else (`TCP_MISS`, `TCP_TUNNEL`, hits, `TCP_REDIRECT`, …) | `Pass` |
 //! | no result code at all (custom format without `%Ss`) | `None` |
 //!
@@ -61,7 +64,7 @@ mod native;
 
 use std::borrow::Cow;
 
-use crate::text::{lower_ascii, parse_u16};
+use crate::text::{lower_ascii, parse_u16, strip_syslog_header};
 use crate::{FormatError, LineParser, ParseOptions, Parsed};
 use kensa_model::{Reject, RejectReason, SourceFormat, Verdict, WebRecord};
 
@@ -139,7 +142,9 @@ impl LineParser for SquidParser {
     }
 
     fn parse_line<'a>(&mut self, line: &'a str) -> Parsed<'a> {
-        let body = line.trim_end_matches(['\r', '\n']);
+        let raw = line.trim_end_matches(['\r', '\n']);
+        // `access_log syslog:…` lines arrive behind a syslog header.
+        let body = strip_syslog_header(raw);
         if body.bytes().all(crate::text::is_ws) || body.trim_start().starts_with('#') {
             return Parsed::Skip;
         }
@@ -147,7 +152,12 @@ impl LineParser for SquidParser {
             Kind::Native => native::parse(body),
             Kind::Common => clf::parse(body, false),
             Kind::Combined => clf::parse(body, true),
-            Kind::Custom(f) => f.parse(body),
+            // A custom layout may itself open with a syslog-like time
+            // (`%{%b %d %H:%M:%S}tl`), so the line as written comes first.
+            Kind::Custom(f) => match f.parse(raw) {
+                Err(e) if body.len() != raw.len() => f.parse(body).map_err(|_| e),
+                r => r,
+            },
         };
         match res {
             Ok(r) => Parsed::Record(r),
@@ -164,7 +174,7 @@ impl LineParser for SquidParser {
 pub fn sniff(lines: &[&str]) -> Option<(SourceFormat, u32)> {
     let sample: Vec<&str> = lines
         .iter()
-        .map(|l| l.trim_end_matches(['\r', '\n']))
+        .map(|l| strip_syslog_header(l.trim_end_matches(['\r', '\n'])))
         .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
         .collect();
     if sample.is_empty() {
@@ -222,6 +232,9 @@ pub fn verdict(action: Option<&str>, status: Option<u16>) -> Option<Verdict> {
             Verdict::Block
         }
     } else if a.starts_with("NONE")
+        // Squid 3.5/4 name for what 5+ logs as `NONE_NONE`: no transaction
+        // tag, e.g. `TAG_NONE/503` for a CONNECT that could not connect.
+        || a.starts_with("TAG_NONE")
         || a.contains("_ABORTED")
         || a.contains("_TIMEDOUT")
         || a == "UDP_INVALID"

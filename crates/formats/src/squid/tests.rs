@@ -173,6 +173,18 @@ fn verdict_table() {
         Some(Verdict::Block)
     );
     assert_eq!(verdict(Some("NONE_NONE"), None), Some(Verdict::Error));
+    // Squid 4 writes `TAG_NONE` where 5+ writes `NONE_NONE`.
+    let r = rec(
+        SourceFormat::SquidNative,
+        "1700000014.100  60012 10.0.0.8 TAG_NONE/503 0 CONNECT dead.example:443 - HIER_NONE/- text/html",
+    );
+    assert_eq!(r.action.as_deref(), Some("TAG_NONE"));
+    assert_eq!(r.status, Some(503));
+    assert_eq!(
+        (r.host.as_deref(), r.port),
+        (Some("dead.example"), Some(443))
+    );
+    assert_eq!(r.verdict, Some(Verdict::Error));
     assert_eq!(
         verdict(Some("TCP_MISS_ABORTED"), Some(503)),
         Some(Verdict::Error)
@@ -535,4 +547,53 @@ fn custom_spec_naming_a_built_in() {
     );
     assert_eq!(r.referer.as_deref(), Some("http://from.example/"));
     assert_eq!(r.host.as_deref(), Some("to.example"));
+}
+
+#[test]
+fn lines_logged_through_syslog() {
+    // `access_log syslog:local4.info squid` as syslogd writes it to a file.
+    let line = "Nov 26 10:00:00 proxy1 squid[1234]: 1700000000.123    250 10.0.0.5 TCP_TUNNEL/200 48213 CONNECT www.example.com:443 CORP%5Cjdoe HIER_DIRECT/93.184.216.34 -";
+    let r = rec(SourceFormat::SquidNative, line);
+    assert_eq!(r.ts_ms, 1_700_000_000_123);
+    assert_eq!(r.duration_ms, Some(250));
+    assert_eq!(r.client_ip.as_deref(), Some("10.0.0.5"));
+    assert_eq!(r.user.as_deref(), Some("CORP\\jdoe"));
+    assert_eq!(
+        (r.host.as_deref(), r.port),
+        (Some("www.example.com"), Some(443))
+    );
+    assert_eq!(r.bytes_down, Some(48213));
+    assert_eq!(r.server_ip.as_deref(), Some("93.184.216.34"));
+    let r = rec(
+        SourceFormat::SquidCombined,
+        r#"<134>1 2024-11-26T10:00:00.000+09:00 proxy1 squid 1234 - - 10.20.1.15 - yamada [17/Oct/2024:10:00:00 +0900] "GET http://www.example.com/a?b=1 HTTP/1.1" 200 1386 "-" "curl/8.4.0" TCP_MISS:HIER_DIRECT"#,
+    );
+    assert_eq!(r.ts_ms, 1_729_126_800_000);
+    assert_eq!(r.client_ip.as_deref(), Some("10.20.1.15"));
+    assert_eq!(r.user_agent.as_deref(), Some("curl/8.4.0"));
+    assert_eq!(r.query.as_deref(), Some("b=1"));
+    assert_eq!(sniff(&[line, line]), Some((SourceFormat::SquidNative, 100)));
+    // A custom layout that opens with a syslog-style time keeps it.
+    let opts = ParseOptions {
+        squid_logformat: Some("%{%b %d %H:%M:%S %Y}tl %>a %rm %ru %>Hs".into()),
+        ..Default::default()
+    };
+    let mut p = SquidParser::new(SourceFormat::SquidCustom, &opts).unwrap();
+    let Parsed::Record(r) = p.parse_line("Nov 26 10:00:00 2024 10.0.0.5 GET http://a.example/ 200")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (r.ts_ms, r.client_ip.as_deref()),
+        (1_732_615_200_000, Some("10.0.0.5"))
+    );
+    let Parsed::Record(r) = p.parse_line(
+        "Nov 26 10:00:01 proxy1 squid[9]: Nov 26 10:00:00 2024 10.0.0.6 GET http://a.example/ 200",
+    ) else {
+        panic!()
+    };
+    assert_eq!(
+        (r.ts_ms, r.client_ip.as_deref()),
+        (1_732_615_200_000, Some("10.0.0.6"))
+    );
 }
