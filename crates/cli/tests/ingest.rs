@@ -157,6 +157,39 @@ fn compressed_and_archived_inputs() {
 }
 
 #[test]
+fn utf16_logs_are_read_as_text() {
+    // Windows PowerShell 5 writes UTF-16LE with a BOM for `>` and `Out-File`:
+    // a log exported or re-saved there must read like the original.
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let text = |k: u64| -> String {
+        let mut t: String = (0..50).map(|i| squid_line(k * 1000 + i)).collect();
+        // A user name outside ASCII and a line beyond the BMP survive.
+        t.push_str("1700000999.000    12 10.0.0.9 TCP_MISS/200 512 GET http://例え.jp/パス - HIER_DIRECT/1.2.3.4 text/html\n");
+        t.push_str("1700000999.500    12 10.0.0.9 TCP_MISS/200 512 GET http://a.example/😀 - HIER_DIRECT/1.2.3.4 text/html\n");
+        t
+    };
+    let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text(1).encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+    let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text(2).encode_utf16().flat_map(|u| u.to_be_bytes())).collect();
+    let (pl, pb) = (dir.path().join("le.log"), dir.path().join("be.log.gz"));
+    std::fs::write(&pl, &le).unwrap();
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&be).unwrap();
+    std::fs::write(&pb, e.finish().unwrap()).unwrap();
+    let (v, code) = ingest_json(&case, &[pl.to_str().unwrap(), pb.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    for i in v["inputs"].as_array().unwrap() {
+        assert_eq!(i["format"].as_str(), Some("squid-native"), "{i}");
+        assert_eq!(i["rows"].as_u64(), Some(52), "{i}");
+    }
+    let out = sql_csv(&case, "SELECT host, path FROM web_requests WHERE client_ip = '10.0.0.9' ORDER BY ts, source_file");
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(rows.len(), 4, "{out}");
+    assert!(rows.iter().any(|r| r.contains("例え.jp") && r.contains("/パス")), "{out}");
+    assert!(rows.iter().any(|r| r.contains("/😀")), "{out}");
+}
+
+#[test]
 fn bad_inputs_are_reported_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let case = dir.path().join("case");

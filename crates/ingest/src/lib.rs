@@ -302,9 +302,30 @@ pub(crate) fn chrono_like_now() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
-/// Sniffs, parses and commits one decompressed stream.
+/// Sniffs, parses and commits one decompressed stream; UTF-16 text (a
+/// byte-order mark first) is read as UTF-8.
 #[allow(clippy::too_many_arguments)]
 fn ingest_stream<R: std::io::BufRead>(
+    case: &mut Case,
+    run_id: i64,
+    mut rd: R,
+    display: &str,
+    size: Option<u64>,
+    quick: &str,
+    slot: source::HashSlot,
+    opts: &IngestOptions,
+    t0: Instant,
+) -> Result<InputOutcome, StoreError> {
+    if let Some(enc) = rd.fill_buf().ok().and_then(source::utf16_bom) {
+        let text = std::io::BufReader::with_capacity(1 << 20, source::Utf16ToUtf8::new(rd, enc));
+        return ingest_text(case, run_id, text, display, size, quick, slot, opts, t0);
+    }
+    ingest_text(case, run_id, rd, display, size, quick, slot, opts, t0)
+}
+
+/// [`ingest_stream`] on a stream of 8-bit text.
+#[allow(clippy::too_many_arguments)]
+fn ingest_text<R: std::io::BufRead>(
     case: &mut Case,
     run_id: i64,
     mut rd: R,

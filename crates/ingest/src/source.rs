@@ -229,6 +229,61 @@ pub fn decompress<'a, R: Read + 'a>(raw: R) -> io::Result<(Box<dyn BufRead + 'a>
     Ok((r, c))
 }
 
+/// The UTF-16 encoding a (decompressed) stream's byte-order mark names, if
+/// any. Windows PowerShell 5 writes UTF-16LE with a BOM for `>` and
+/// `Out-File`, so logs exported or re-saved there arrive like this.
+pub fn utf16_bom(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    match encoding_rs::Encoding::for_bom(head) {
+        Some((enc, 2)) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => Some(enc),
+        _ => None,
+    }
+}
+
+/// Reads a UTF-16 stream (BOM included) as UTF-8, so every line parser sees
+/// the text it expects. Unpaired surrogates become U+FFFD, as any UTF-16
+/// reader would show them. The conversion is `encoding_rs`'s streaming
+/// decoder; this is only the `Read` adapter around it.
+pub struct Utf16ToUtf8<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    out: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl<R: BufRead> Utf16ToUtf8<R> {
+    /// `enc` from [`utf16_bom`]; the BOM itself is dropped.
+    pub fn new(inner: R, enc: &'static encoding_rs::Encoding) -> Self {
+        Utf16ToUtf8 { inner, decoder: enc.new_decoder_with_bom_removal(), out: Vec::new(), pos: 0, done: false }
+    }
+}
+
+impl<R: BufRead> Read for Utf16ToUtf8<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.pos < self.out.len() {
+                let n = buf.len().min(self.out.len() - self.pos);
+                buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            if self.done {
+                return Ok(0);
+            }
+            let src = self.inner.fill_buf()?;
+            let last = src.is_empty();
+            let cap = self.decoder.max_utf8_buffer_length(src.len()).unwrap_or(src.len() * 3 + 16).max(16);
+            self.out.clear();
+            self.out.resize(cap, 0);
+            let (_, read, written, _) = self.decoder.decode_to_utf8(src, &mut self.out, last);
+            self.inner.consume(read);
+            self.out.truncate(written);
+            self.pos = 0;
+            self.done = last;
+        }
+    }
+}
+
 /// Whether a (decompressed) stream starts with a tar header.
 pub fn is_tar(head: &[u8]) -> bool {
     head.len() >= 262 && &head[257..262] == b"ustar"
