@@ -23,7 +23,9 @@
 //! The oracle sees intervals between logged callbacks. Each is a sum of
 //! `k ≥ 1` sleeps, uniform in `period × (1 ± jitter)`, with
 //! `P(k) = (1 − miss) · miss^(k−1)`; its density is computed on a grid by
-//! repeated convolution with the sleep's box density. For office-hours
+//! repeated convolution with the sleep's box density
+//! (`robust::interval_density`, shared with kensa's likelihood-ratio
+//! statistic, which must *not* know the jitter and the miss rate). For office-hours
 //! cells the oracle also knows the schedule: intervals that span a night
 //! (the machine was off) are left out, which only helps it.
 //!
@@ -36,7 +38,7 @@
 //! oracles' recall, RITA's recall at both thresholds.
 
 use kensa_detect::beacon::eval::rita_score;
-use kensa_detect::beacon::robust::{RobustParams, Scratch, analyze};
+use kensa_detect::beacon::robust::{RobustParams, Scratch, analyze, interval_density};
 use kensa_detect::beacon::sim::{self, BeaconSpec, Rng, WEEK_MS, WEEK_START_MS};
 use std::collections::HashMap;
 
@@ -54,42 +56,7 @@ struct Density {
 
 impl Density {
     fn new(jitter: f64, miss: f64) -> Density {
-        let n = ((KMAX as f64 * (1.0 + jitter) + 1.0) / H) as usize;
-        let (lo, hi) = (1.0 - jitter, 1.0 + jitter);
-        let w = hi - lo;
-        // h1: one sleep, a box on [lo, hi].
-        let mut hk: Vec<f64> = (0..n)
-            .map(|i| {
-                let x = (i as f64 + 0.5) * H;
-                if x >= lo && x <= hi { 1.0 / w } else { 0.0 }
-            })
-            .collect();
-        let mut g: Vec<f64> = hk.iter().map(|v| v * (1.0 - miss)).collect();
-        let mut pk = 1.0 - miss;
-        for _ in 2..=KMAX {
-            // h_k = h_{k-1} * box: (C(x - lo) - C(x - hi)) / w, C the cumulative.
-            let mut c = vec![0.0; n + 1];
-            for i in 0..n {
-                c[i + 1] = c[i] + hk[i] * H;
-            }
-            let at = |x: f64| -> f64 {
-                if x <= 0.0 {
-                    0.0
-                } else {
-                    c[((x / H) as usize).min(n)]
-                }
-            };
-            hk = (0..n)
-                .map(|i| {
-                    let x = (i as f64 + 0.5) * H;
-                    (at(x - lo) - at(x - hi)) / w
-                })
-                .collect();
-            pk *= miss;
-            for i in 0..n {
-                g[i] += pk * hk[i];
-            }
-        }
+        let g = interval_density(jitter, miss, H, KMAX);
         Density {
             logg: g.iter().map(|v| v.max(1e-300).ln()).collect(),
         }

@@ -305,7 +305,7 @@ pub(crate) fn chrono_like_now() -> u128 {
 /// Sniffs, parses and commits one decompressed stream; UTF-16 text (a
 /// byte-order mark first) is read as UTF-8.
 #[allow(clippy::too_many_arguments)]
-fn ingest_stream<R: std::io::BufRead>(
+fn ingest_stream<'r, R: std::io::BufRead + 'r>(
     case: &mut Case,
     run_id: i64,
     mut rd: R,
@@ -316,26 +316,10 @@ fn ingest_stream<R: std::io::BufRead>(
     opts: &IngestOptions,
     t0: Instant,
 ) -> Result<InputOutcome, StoreError> {
-    if let Some(enc) = rd.fill_buf().ok().and_then(source::utf16_bom) {
-        let text = std::io::BufReader::with_capacity(1 << 20, source::Utf16ToUtf8::new(rd, enc));
-        return ingest_text(case, run_id, text, display, size, quick, slot, opts, t0);
-    }
-    ingest_text(case, run_id, rd, display, size, quick, slot, opts, t0)
-}
-
-/// [`ingest_stream`] on a stream of 8-bit text.
-#[allow(clippy::too_many_arguments)]
-fn ingest_text<R: std::io::BufRead>(
-    case: &mut Case,
-    run_id: i64,
-    mut rd: R,
-    display: &str,
-    size: Option<u64>,
-    quick: &str,
-    slot: source::HashSlot,
-    opts: &IngestOptions,
-    t0: Instant,
-) -> Result<InputOutcome, StoreError> {
+    let mut rd: Box<dyn std::io::BufRead + 'r> = match rd.fill_buf().ok().and_then(source::utf16_bom) {
+        Some(enc) => Box::new(std::io::BufReader::with_capacity(1 << 20, source::Utf16ToUtf8::new(rd, enc))),
+        None => Box::new(rd),
+    };
     let mut o = InputOutcome::new(display.to_string());
     // Read a head for sniffing, then put it back in front of the stream.
     let mut head = Vec::with_capacity(64 * 1024);

@@ -435,40 +435,49 @@ struct GlrModel {
 
 impl GlrModel {
     fn new(jitter: f64, miss: f64) -> GlrModel {
-        let n = ((GLR_KMAX as f64 * (1.0 + jitter) + 1.0) / GLR_STEP) as usize;
-        let (lo, hi) = (1.0 - jitter, 1.0 + jitter);
-        let w = hi - lo;
-        let mut hk: Vec<f64> = (0..n)
+        GlrModel { miss, dens: interval_density(jitter, miss, GLR_STEP, GLR_KMAX) }
+    }
+}
+
+/// The density of an interval between two logged callbacks, in periods, on
+/// a grid of `step` (cell `i` holds it at `(i + 0.5) · step`), for a sleep
+/// uniform in `1 ± jitter` periods with each callback logged with
+/// probability `1 − miss`: `Σ_{k ≤ kmax} (1 − miss) · miss^(k−1) · box^{*k}`.
+/// Each convolution with the box is a difference of the running integral.
+/// Used by the likelihood-ratio statistic and by `examples/beacon_oracle.rs`.
+pub fn interval_density(jitter: f64, miss: f64, step: f64, kmax: usize) -> Vec<f64> {
+    let n = ((kmax as f64 * (1.0 + jitter) + 1.0) / step) as usize;
+    let (lo, hi) = (1.0 - jitter, 1.0 + jitter);
+    let w = hi - lo;
+    let mut hk: Vec<f64> = (0..n)
+        .map(|i| {
+            let x = (i as f64 + 0.5) * step;
+            if x >= lo && x <= hi { 1.0 / w } else { 0.0 }
+        })
+        .collect();
+    let mut dens: Vec<f64> = hk.iter().map(|v| v * (1.0 - miss)).collect();
+    let mut pk = 1.0 - miss;
+    let mut c = vec![0.0; n + 1];
+    for _ in 2..=kmax {
+        if miss == 0.0 {
+            break;
+        }
+        for i in 0..n {
+            c[i + 1] = c[i] + hk[i] * step;
+        }
+        let at = |x: f64| if x <= 0.0 { 0.0 } else { c[((x / step) as usize).min(n)] };
+        hk = (0..n)
             .map(|i| {
-                let x = (i as f64 + 0.5) * GLR_STEP;
-                if x >= lo && x <= hi { 1.0 / w } else { 0.0 }
+                let x = (i as f64 + 0.5) * step;
+                (at(x - lo) - at(x - hi)) / w
             })
             .collect();
-        let mut dens: Vec<f64> = hk.iter().map(|v| v * (1.0 - miss)).collect();
-        let mut pk = 1.0 - miss;
-        let mut c = vec![0.0; n + 1];
-        for _ in 2..=GLR_KMAX {
-            if miss == 0.0 {
-                break;
-            }
-            // h_k = h_{k−1} ∗ box = (C(x − lo) − C(x − hi)) / w, C cumulative.
-            for i in 0..n {
-                c[i + 1] = c[i] + hk[i] * GLR_STEP;
-            }
-            let at = |x: f64| if x <= 0.0 { 0.0 } else { c[((x / GLR_STEP) as usize).min(n)] };
-            hk = (0..n)
-                .map(|i| {
-                    let x = (i as f64 + 0.5) * GLR_STEP;
-                    (at(x - lo) - at(x - hi)) / w
-                })
-                .collect();
-            pk *= miss;
-            for (d, h) in dens.iter_mut().zip(&hk) {
-                *d += pk * h;
-            }
+        pk *= miss;
+        for (d, h) in dens.iter_mut().zip(&hk) {
+            *d += pk * h;
         }
-        GlrModel { miss, dens }
     }
+    dens
 }
 
 fn glr_models() -> &'static [GlrModel] {
