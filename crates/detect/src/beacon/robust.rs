@@ -44,12 +44,12 @@
 //!    whatever its shape; it sees floor and ceiling together, which a
 //!    ±90 % jitter with few callbacks needs.
 //!
-//!    The fifth, `glr`, is `exp(−GLR / n)`, GLR the generalised
+//!    The fifth, `glr`, is `exp(−GLR / n)`, GLR the grid-averaged
 //!    log-likelihood ratio of a beacon model against the exponential: a
 //!    sleep uniform in `period × (1 ± jitter)`, each callback logged with
-//!    probability `1 − miss`, 5 % of intervals allowed anywhere, maximised
-//!    over jitter {0.5, 0.7, 0.9}, miss {0, 0.15, 0.3} and 13 periods around
-//!    the one the mean implies. It keeps its power where ±90 % jitter *and*
+//!    probability `1 − miss`, 5 % of intervals allowed anywhere; the
+//!    likelihood ratio is averaged over jitter {0.5, 0.7, 0.9}, miss
+//!    {0, 0.15, 0.3} and 13 periods around the one the mean implies. It keeps its power where ±90 % jitter *and*
 //!    missed callbacks blur every single feature ([`glr_ratio`]).
 //!
 //!    Intervals are measured minus `burst_gap`: for a Poisson process the
@@ -288,7 +288,7 @@ pub enum Stat {
     Floor = 2,
     /// `exp(entropy) / mean` of the gap-trimmed intervals.
     Entropy = 3,
-    /// `exp(−GLR / n)`: the generalised likelihood ratio of a jittered
+    /// `exp(−GLR / n)`: the grid-averaged likelihood ratio of a jittered
     /// sleep with missed callbacks against the exponential.
     Glr = 4,
 }
@@ -490,11 +490,13 @@ fn glr_models() -> &'static [GlrModel] {
     })
 }
 
-/// `exp(−GLR / n)` of the gap-trimmed intervals, GLR being the generalised
-/// log-likelihood ratio of "a sleep uniform in `period × (1 ± jitter)`,
-/// each callback logged with probability `1 − miss`, plus a few stray
-/// intervals" against "exponential intervals" (Poisson), maximised over a
-/// grid of jitters, miss rates and periods. ≈ 1 or above for Poisson, lower
+/// `exp(−GLR / n)` of the gap-trimmed intervals, GLR being the log of the
+/// likelihood ratio of "a sleep uniform in `period × (1 ± jitter)`, each
+/// callback logged with probability `1 − miss`, plus a few stray
+/// intervals" against "exponential intervals" (Poisson), averaged over a
+/// grid of jitters, miss rates and periods (an integrated likelihood, a
+/// uniform prior on the grid, as the oracle example integrates over the
+/// period; taking the maximum instead scored the same in a trial). ≈ 1 or above for Poisson, lower
 /// the better a jittered sleep explains the intervals (0.66 for a
 /// perfect ±90 % sleep, 0.04 for a ±5 % one).
 ///
@@ -505,7 +507,7 @@ fn glr_models() -> &'static [GlrModel] {
 /// recall there at 38 callbacks; the entropy statistic 0.4). Uniform sleeps
 /// are how Cobalt Strike, Sliver, Mythic and Empire jitter (a one-sided
 /// `sleep × (1 − U·jitter)` is the same family re-centred). The period is
-/// profiled out over a grid relative to the data's mean, so the statistic
+/// integrated over a grid relative to the data's mean, so the statistic
 /// is scale-free and its Poisson null depends on `n` only. Written here:
 /// a few table lookups per interval and model; no library does this.
 fn glr_ratio(t: &[f64]) -> f64 {
@@ -903,12 +905,12 @@ impl NullTable {
     /// The p-value of the beacon-model ratio at `x = ln(S + EPS)`, grid
     /// size index `j`.
     ///
-    /// Its null is far from log-normal (a maximum over models, bounded by
+    /// Its null is far from log-normal (a mixture over models, bounded by
     /// the outlier share): a normal fit overstated the tail tenfold at 30
     /// intervals. Above the simulated 1e-4 quantile the empirical CDF
     /// decides; below it, the tail of `GLR = −n ln S` is taken as
-    /// exponential through the 1e-3 and 1e-4 quantiles (a generalised
-    /// likelihood ratio's tail is chi-square-like, whose log-density steepens
+    /// exponential through the 1e-3 and 1e-4 quantiles (a log-likelihood
+    /// ratio's tail is chi-square-like, whose log-density steepens
     /// further out, so the extrapolation overstates p: conservative).
     /// Without this, 50 000 simulations per size stop the p-value at
     /// ≈ 4e-5, which the combination with the other statistics then lifts
