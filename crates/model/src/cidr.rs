@@ -35,30 +35,25 @@ pub trait Addr: Copy + Ord + Default {
     fn pred(self) -> Self;
 }
 
-impl Addr for u32 {
-    fn net_end(start: u32, len: u8) -> u32 {
-        // `checked_shr`: a /32 host route shifts by the full width.
-        start | u32::MAX.checked_shr(u32::from(len)).unwrap_or(0)
-    }
-    fn succ(self) -> Option<u32> {
-        self.checked_add(1)
-    }
-    fn pred(self) -> u32 {
-        self.saturating_sub(1)
-    }
+/// The same three operations for both widths.
+macro_rules! addr_impl {
+    ($t:ty) => {
+        impl Addr for $t {
+            fn net_end(start: $t, len: u8) -> $t {
+                // `checked_shr`: a host route (/32, /128) shifts by the full width.
+                start | <$t>::MAX.checked_shr(u32::from(len)).unwrap_or(0)
+            }
+            fn succ(self) -> Option<$t> {
+                self.checked_add(1)
+            }
+            fn pred(self) -> $t {
+                self.saturating_sub(1)
+            }
+        }
+    };
 }
-
-impl Addr for u128 {
-    fn net_end(start: u128, len: u8) -> u128 {
-        start | u128::MAX.checked_shr(u32::from(len)).unwrap_or(0)
-    }
-    fn succ(self) -> Option<u128> {
-        self.checked_add(1)
-    }
-    fn pred(self) -> u128 {
-        self.saturating_sub(1)
-    }
-}
+addr_impl!(u32);
+addr_impl!(u128);
 
 impl<T: Addr> RangeTable<T> {
     /// `nets`: (network start, prefix len, id). Networks are laminar (two
