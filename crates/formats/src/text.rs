@@ -477,6 +477,20 @@ pub fn unbackslash(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Decodes a quoted header value (`"%{User-Agent}>h"`, a combined log's
+/// referer): backslash escapes as Apache and Squid's `%"` encoding write
+/// them, then `%XX` as Squid's default encoding writes them. A literal `\`
+/// or `%` in Squid's output is itself `%XX`-escaped, so the order is safe.
+pub fn decode_quoted(v: &str) -> Cow<'_, str> {
+    match unbackslash(v) {
+        Cow::Borrowed(s) => pct_decode(s),
+        Cow::Owned(s) => match pct_decode(&s) {
+            Cow::Borrowed(_) => Cow::Owned(s),
+            Cow::Owned(d) => Cow::Owned(d),
+        },
+    }
+}
+
 /// A short, escaped excerpt of an attacker-controlled value for a reject
 /// detail: at most 40 characters, Debug-quoted so control characters,
 /// newlines and bidi overrides cannot forge log output.

@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 
 use super::{checked_ts, fill_url, number, reject, split_pair, status, verdict};
-use crate::text::{Fields, dash_none, is_ws, parse_clf_time, pct_decode, snippet};
+use crate::text::{Fields, dash_none, decode_quoted, is_ws, parse_clf_time, pct_decode, snippet};
 use kensa_model::{Reject, RejectReason, WebRecord};
 
 /// Skips whitespace, then reads a `"…"` value. The closing quote is the
@@ -106,8 +106,8 @@ pub(super) fn parse(line: &str, combined: bool) -> Result<WebRecord<'_>, Reject>
     if combined {
         let (referer, r) = quoted(rest, "Referer", false)?;
         let (ua, r) = quoted(r, "User-Agent", true)?;
-        rec.referer = dash_none(referer).map(pct_decode);
-        rec.user_agent = dash_none(ua).map(pct_decode);
+        rec.referer = dash_none(referer).map(decode_quoted);
+        rec.user_agent = dash_none(ua).map(decode_quoted);
         rest = r;
     }
     let mut it = Fields::new(rest);

@@ -6,11 +6,18 @@
 //! with `memchr`, numbers and the time stamp are parsed by hand, and nothing
 //! is allocated unless a host has upper-case letters or a user name has
 //! `%XX` escapes.
+//!
+//! A line with more than ten fields takes a slower, tolerant path
+//! ([`parse_wide`]) for what real deployments write: a URL with a raw
+//! space (`relaxed_header_parser`), a content type with parameters
+//! (`text/html; charset=UTF-8`), and the widespread local variant that
+//! appends quoted `"%{Referer}>h" "%{User-Agent}>h"` (in either order) to
+//! the native layout.
 
 use std::borrow::Cow;
 
 use super::{checked_ts, fill_url, number, reject, split_pair, status, verdict};
-use crate::text::{Fields, dash_none, parse_epoch_ms, pct_decode, snippet};
+use crate::text::{Fields, dash_none, decode_quoted, parse_epoch_ms, pct_decode, snippet};
 use kensa_model::{Reject, RejectReason, WebRecord};
 
 const NAMES: [&str; 10] = [
@@ -40,15 +47,28 @@ pub(super) fn parse(line: &str) -> Result<WebRecord<'_>, Reject> {
     if let Some(extra) = it.next() {
         // `log_mime_hdrs on` appends `[request headers] [reply headers]`.
         if !extra.starts_with('[') {
-            return Err(reject(
-                RejectReason::FieldCount,
-                format!(
-                    "native line has more than 10 fields (field 11 is {})",
-                    snippet(extra)
-                ),
-            ));
+            return parse_wide(line, &f).ok_or_else(|| {
+                reject(
+                    RejectReason::FieldCount,
+                    format!(
+                        "native line has more than 10 fields (field 11 is {}) and no Squid hierarchy field (like HIER_DIRECT/…) after the URL and user",
+                        snippet(extra)
+                    ),
+                )
+            })?;
         }
     }
+    let mut rec = head(&f)?;
+    fill_url(&mut rec, f[6], f[5].eq_ignore_ascii_case("CONNECT"));
+    rec.user = dash_none(f[7]).map(pct_decode);
+    hierarchy(&mut rec, f[8])?;
+    rec.content_type = dash_none(f[9]).map(Cow::Borrowed);
+    Ok(rec)
+}
+
+/// Fields 1–6 (time, duration, client, result/status, bytes, method) and
+/// the verdict, which every shape of the line shares.
+fn head<'a>(f: &[&'a str; 10]) -> Result<WebRecord<'a>, Reject> {
     let mut rec = WebRecord {
         ts_ms: checked_ts(parse_epoch_ms(f[0]), f[0], NAMES[0])?,
         ..Default::default()
@@ -74,23 +94,144 @@ pub(super) fn parse(line: &str) -> Result<WebRecord<'_>, Reject> {
     rec.status = status(st, NAMES[3])?;
     rec.action = Some(Cow::Borrowed(code));
     rec.bytes_down = number(f[4], NAMES[4])?;
-    let method = f[5];
-    rec.method = dash_none(method).map(Cow::Borrowed);
-    fill_url(&mut rec, f[6], method.eq_ignore_ascii_case("CONNECT"));
-    rec.user = dash_none(f[7]).map(pct_decode);
-    match split_pair(f[8], b'/') {
+    rec.method = dash_none(f[5]).map(Cow::Borrowed);
+    rec.verdict = verdict(Some(code), rec.status);
+    Ok(rec)
+}
+
+fn hierarchy<'a>(rec: &mut WebRecord<'a>, field: &'a str) -> Result<(), Reject> {
+    match split_pair(field, b'/') {
         Some((h, ip)) => {
             rec.hierarchy = dash_none(h).map(Cow::Borrowed);
             rec.server_ip = dash_none(ip).map(Cow::Borrowed);
+            Ok(())
         }
-        None => {
+        None => Err(reject(
+            RejectReason::Malformed,
+            format!("{} {} has no '/'", NAMES[8], snippet(field)),
+        )),
+    }
+}
+
+/// Whether a field reads as Squid's `%Sh/%<a`: an upper-case hierarchy code
+/// (`HIER_DIRECT`, `DIRECT`, `FIRSTUP_PARENT`, `TIMEOUT_DIRECT`, `NONE`…)
+/// and a `/`.
+fn is_hierarchy(field: &str) -> bool {
+    let Some(slash) = memchr::memchr(b'/', field.as_bytes()) else {
+        return false;
+    };
+    let code = &field.as_bytes()[..slash];
+    code.len() >= 4
+        && code[0].is_ascii_uppercase()
+        && code.iter().all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// One field of the tail of a wide line, with its byte span in the line.
+struct Token<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+/// Splits `line[from..]` into whitespace-separated fields, except that a
+/// field opening with `"` runs to the closing `"` before a space (or the
+/// end) and one opening with `[` runs to the `]` before a space (or the end).
+fn tokens(line: &str, from: usize) -> Vec<Token<'_>> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = from;
+    // Where a search for a closing `"` / `]` last failed: no closer exists
+    // after it, so later openers skip the search (keeps a line of many
+    // unclosed quotes linear instead of quadratic).
+    let mut hopeless = [usize::MAX; 2];
+    while i < b.len() {
+        if b[i] == b' ' || b[i] == b'\t' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let close = match b[i] {
+            b'"' => Some((0, b'"')),
+            b'[' => Some((1, b']')),
+            _ => None,
+        };
+        let mut end = None;
+        if let Some((k, c)) = close
+            && i < hopeless[k]
+        {
+            end = (i + 1..b.len())
+                .find(|&j| b[j] == c && (j + 1 == b.len() || b[j + 1] == b' ' || b[j + 1] == b'\t'))
+                .map(|j| j + 1);
+            if end.is_none() {
+                hopeless[k] = i;
+            }
+        }
+        let end = end.unwrap_or_else(|| memchr::memchr2(b' ', b'\t', &b[i..]).map_or(b.len(), |k| i + k));
+        out.push(Token { text: &line[start..end], start, end });
+        i = end;
+    }
+    out
+}
+
+/// The tolerant reading of a native line with more than ten fields.
+/// The first six fields are fixed; the hierarchy field (`HIER_DIRECT/…`) is
+/// then the anchor: the field before it is the user, everything between the
+/// method and the user is the URL (raw spaces kept), the unquoted fields
+/// after it are the content type (parameters kept), and quoted fields after
+/// that are the referer (an absolute URL) and the user agent (anything
+/// else). `[…]` blocks (`log_mime_hdrs`) are ignored. `None` when no field
+/// after the URL and user reads as a hierarchy.
+fn parse_wide<'a>(line: &'a str, f: &[&'a str; 10]) -> Option<Result<WebRecord<'a>, Reject>> {
+    // f[6] (the URL's first field) is a sub-slice of `line`.
+    // Only a line whose sixth field is a method is native at all; this
+    // keeps other layouts (with numbers there) from being read as one.
+    if f[5].is_empty() || !f[5].bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-') {
+        return None;
+    }
+    let url_start = f[6].as_ptr() as usize - line.as_ptr() as usize;
+    let toks = tokens(line, url_start);
+    let h = (2..toks.len()).find(|&i| is_hierarchy(toks[i].text))?;
+    Some((|| {
+        let mut rec = head(f)?;
+        let url = &line[url_start..toks[h - 2].end];
+        fill_url(&mut rec, url, f[5].eq_ignore_ascii_case("CONNECT"));
+        rec.user = dash_none(toks[h - 1].text).map(pct_decode);
+        hierarchy(&mut rec, toks[h].text)?;
+        let rest = &toks[h + 1..];
+        let plain = rest.iter().take_while(|t| !t.text.starts_with(['"', '['])).count();
+        // A content type spans fields only through its parameters
+        // (`text/html; charset=UTF-8`); any other unquoted field is not
+        // part of this layout.
+        if let Some(odd) = rest[..plain].iter().skip(1).find(|t| !t.text.contains('=')) {
             return Err(reject(
-                RejectReason::Malformed,
-                format!("{} {} has no '/'", NAMES[8], snippet(f[8])),
+                RejectReason::FieldCount,
+                format!(
+                    "native line has an extra field {} after the content type; is this a custom logformat? (name it with --squid-logformat)",
+                    snippet(odd.text)
+                ),
             ));
         }
-    }
-    rec.content_type = dash_none(f[9]).map(Cow::Borrowed);
-    rec.verdict = verdict(Some(code), rec.status);
-    Ok(rec)
+        if plain > 0 {
+            rec.content_type = dash_none(&line[rest[0].start..rest[plain - 1].end]).map(Cow::Borrowed);
+        }
+        for t in &rest[plain..] {
+            if t.text.starts_with('[') {
+                continue;
+            }
+            let Some(inner) = t.text.strip_prefix('"').and_then(|s| s.strip_suffix('"')).filter(|_| t.text.len() >= 2) else {
+                return Err(reject(
+                    RejectReason::Malformed,
+                    format!("native line has an unclosed quoted field {} after the content type", snippet(t.text)),
+                ));
+            };
+            let Some(v) = dash_none(inner) else { continue };
+            let v = decode_quoted(v);
+            if rec.referer.is_none() && v.contains("://") {
+                rec.referer = Some(v);
+            } else if rec.user_agent.is_none() {
+                rec.user_agent = Some(v);
+            }
+        }
+        Ok(rec)
+    })())
 }

@@ -104,6 +104,75 @@ fn native_connect_ipv6_error_and_stripped_query() {
 }
 
 #[test]
+fn native_wide_lines_of_real_deployments() {
+    // A raw space in the URL (relaxed_header_parser) and a content type with
+    // parameters: the hierarchy field anchors the tail.
+    let r = rec(
+        SourceFormat::SquidNative,
+        "1700000002.123    120 10.0.0.5 TCP_MISS/200 5120 GET http://example.com/a b.html?q=x y alice HIER_DIRECT/93.184.216.34 text/html; charset=utf-8",
+    );
+    assert_eq!(r.url.as_deref(), Some("http://example.com/a b.html?q=x y"));
+    assert_eq!(r.host.as_deref(), Some("example.com"));
+    assert_eq!(r.path.as_deref(), Some("/a b.html"));
+    assert_eq!(r.query.as_deref(), Some("q=x y"));
+    assert_eq!(r.user.as_deref(), Some("alice"));
+    assert_eq!(r.hierarchy.as_deref(), Some("HIER_DIRECT"));
+    assert_eq!(r.server_ip.as_deref(), Some("93.184.216.34"));
+    assert_eq!(r.content_type.as_deref(), Some("text/html; charset=utf-8"));
+    assert_eq!(r.status, Some(200));
+    // Native plus quoted referer and user agent, in either order, escaped
+    // the way Squid's quoted encoding writes them.
+    for line in [
+        r#"1700000004.123 120 10.0.0.5 TCP_MISS/200 5120 GET http://example.com/x.html - HIER_DIRECT/93.184.216.34 text/html "http://ref.example/p?a=1" "Mozilla/5.0 (Windows NT 10.0; \"x\")""#,
+        r#"1700000004.123 120 10.0.0.5 TCP_MISS/200 5120 GET http://example.com/x.html - HIER_DIRECT/93.184.216.34 text/html "Mozilla/5.0%20(Windows%20NT%2010.0;%20\"x\")" "http://ref.example/p?a=1""#,
+    ] {
+        let r = rec(SourceFormat::SquidNative, line);
+        assert_eq!(r.referer.as_deref(), Some("http://ref.example/p?a=1"), "{line}");
+        assert_eq!(r.user_agent.as_deref(), Some(r#"Mozilla/5.0 (Windows NT 10.0; "x")"#), "{line}");
+        assert_eq!(r.content_type.as_deref(), Some("text/html"), "{line}");
+        assert_eq!(r.user, None);
+    }
+    let r = rec(
+        SourceFormat::SquidNative,
+        r#"1700000004.123 120 10.0.0.5 TCP_DENIED/403 0 CONNECT evil.example:443 - HIER_NONE/- - "-" "curl/8.1""#,
+    );
+    assert_eq!(r.host.as_deref(), Some("evil.example"));
+    assert_eq!(r.port, Some(443));
+    assert_eq!(r.referer, None);
+    assert_eq!(r.user_agent.as_deref(), Some("curl/8.1"));
+    assert_eq!(r.content_type, None);
+    // With no hierarchy-shaped field the line stays rejected, naming why.
+    let r = rej(
+        SourceFormat::SquidNative,
+        &ParseOptions::default(),
+        "1700000000.000 1 192.0.2.1 TCP_MISS/200 5 GET http://a/ b c d e f",
+    );
+    assert_eq!(r.reason, RejectReason::FieldCount);
+    assert!(r.detail.contains("hierarchy"), "{}", r.detail);
+    let r = rej(
+        SourceFormat::SquidNative,
+        &ParseOptions::default(),
+        "1700000000.000 1 192.0.2.1 TCP_MISS/200 5 GET http://a/ - HIER_NONE/- text/html 1.1 443",
+    );
+    assert_eq!(r.reason, RejectReason::FieldCount);
+    assert!(r.detail.contains("--squid-logformat"), "{}", r.detail);
+    // Unclosed quotes after the content type are malformed, however many
+    // (the tokenizer stays linear on 60 KB of them).
+    let evil = format!(
+        "1700000000.000 1 192.0.2.1 TCP_MISS/200 5 GET http://a/ - HIER_NONE/- text/html {}",
+        "\"a ".repeat(20_000)
+    );
+    let mut p = SquidParser::new(SourceFormat::SquidNative, &ParseOptions::default()).unwrap();
+    match p.parse_line(&evil) {
+        Parsed::Reject(r) => {
+            assert_eq!(r.reason, RejectReason::Malformed);
+            assert!(r.detail.contains("unclosed"), "{}", r.detail);
+        }
+        _ => panic!("a line of unclosed quotes was not rejected"),
+    }
+}
+
+#[test]
 fn native_rejects_name_the_field() {
     let o = ParseOptions::default();
     let r = rej(
@@ -235,6 +304,15 @@ fn common_and_combined() {
     assert_eq!(r.host, None);
     assert_eq!(r.status, None);
     assert_eq!(r.verdict, Some(Verdict::Error));
+    // Backslash-escaped quotes (Apache, Squid's `%"`) and a raw space in the
+    // request's URL.
+    let r = rec(
+        SourceFormat::SquidCombined,
+        r#"192.0.2.4 - alice [01/Jan/2025:00:00:01 +0000] "GET http://a.example/x y.html HTTP/1.1" 200 1 "http://r.example/" "curl \"q\" 1" TCP_MISS:HIER_DIRECT"#,
+    );
+    assert_eq!(r.user_agent.as_deref(), Some(r#"curl "q" 1"#));
+    assert_eq!(r.path.as_deref(), Some("/x y.html"));
+    assert_eq!(r.host.as_deref(), Some("a.example"));
     // Apache-style common without %Ss:%Sh.
     let r = rec(
         SourceFormat::SquidCommon,
