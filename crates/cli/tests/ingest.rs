@@ -157,6 +157,90 @@ fn compressed_and_archived_inputs() {
 }
 
 #[test]
+fn zip_archives_of_logs() {
+    // How Windows administrators hand logs over: a ZIP with a folder, a plain
+    // log and a rotated .gz inside, deflated and stored.
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let zp = dir.path().join("proxy-logs.zip");
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zp).unwrap());
+        let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        z.add_directory("logs/", stored).unwrap();
+        z.start_file("logs/access.log", deflated).unwrap();
+        let a: String = (0..120).map(|i| squid_line(20_000 + i)).collect();
+        z.write_all(a.as_bytes()).unwrap();
+        z.start_file("logs/access.log.1.gz", stored).unwrap();
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let b: String = (0..80).map(|i| squid_line(21_000 + i)).collect();
+        e.write_all(b.as_bytes()).unwrap();
+        z.write_all(&e.finish().unwrap()).unwrap();
+        z.finish().unwrap();
+    }
+    let (v, code) = ingest_json(&case, &[zp.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let inputs = v["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 2, "{v}");
+    assert!(inputs[0]["path"].as_str().unwrap().ends_with("proxy-logs.zip!logs/access.log"), "{v}");
+    assert_eq!(inputs[0]["rows"].as_u64(), Some(120), "{v}");
+    assert!(inputs[1]["path"].as_str().unwrap().ends_with("proxy-logs.zip!logs/access.log.1.gz"), "{v}");
+    assert_eq!(inputs[1]["compression"].as_str(), Some("gzip"), "{v}");
+    assert_eq!(inputs[1]["rows"].as_u64(), Some(80), "{v}");
+    let out = sql_csv(&case, "SELECT count(*) FROM web_requests");
+    assert_eq!(out.lines().nth(1).unwrap(), "200");
+    // Again: every member is already in the case.
+    let (v, code) = ingest_json(&case, &[zp.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    for i in v["inputs"].as_array().unwrap() {
+        assert_eq!(i["status"].as_str(), Some("already_ingested"), "{i}");
+    }
+    // A ZIP cut short (a copy that did not finish) is reported by name and
+    // the other inputs of the run go on.
+    let bytes = std::fs::read(&zp).unwrap();
+    let cut = dir.path().join("cut.zip");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let good = dir.path().join("good.log");
+    squid_file(&good, 10);
+    let (v, code) = ingest_json(&case, &[cut.to_str().unwrap(), good.to_str().unwrap()]);
+    assert_eq!(code, 1, "{v}");
+    let inputs = v["inputs"].as_array().unwrap();
+    assert!(inputs[0]["message"].as_str().unwrap().contains("bad ZIP archive"), "{v}");
+    assert_eq!(inputs[1]["rows"].as_u64(), Some(10), "{v}");
+}
+
+#[test]
+fn the_same_log_in_another_container_is_a_duplicate() {
+    // Deliveries often hold a log twice: rotated and gzipped beside the
+    // extracted copy, or loose and again inside a ZIP. Its rows must count once.
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let text: String = (0..60).map(|i| squid_line(30_000 + i)).collect();
+    let plain = dir.path().join("access.log-20261101");
+    std::fs::write(&plain, &text).unwrap();
+    let gz = dir.path().join("access.log-20261101.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(text.as_bytes()).unwrap();
+    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    let zp = dir.path().join("copy.zip");
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zp).unwrap());
+        let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("access.log-20261101", o).unwrap();
+        z.write_all(text.as_bytes()).unwrap();
+        z.finish().unwrap();
+    }
+    // The compressed copy first, so the plain one is matched by text hash too.
+    let (v, code) = ingest_json(&case, &[gz.to_str().unwrap(), plain.to_str().unwrap(), zp.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let st: Vec<&str> = v["inputs"].as_array().unwrap().iter().map(|i| i["status"].as_str().unwrap()).collect();
+    assert_eq!(st, ["ingested", "duplicate", "duplicate"], "{v}");
+    assert!(v["inputs"][1]["message"].as_str().unwrap().contains("same log text"), "{v}");
+    let out = sql_csv(&case, "SELECT count(*) FROM web_requests");
+    assert_eq!(out.lines().nth(1).unwrap(), "60");
+}
+
+#[test]
 fn utf16_logs_are_read_as_text() {
     // Windows PowerShell 5 writes UTF-16LE with a BOM for `>` and `Out-File`:
     // a log exported or re-saved there must read like the original.

@@ -248,38 +248,16 @@ fn ingest_one(
                 continue;
             }
             let name = entry.path().map(|p| p.display().to_string()).unwrap_or_else(|_| "?".into());
-            let member = format!("{display}!{name}");
             let msize = entry.header().size().ok();
             let mquick = blake3::hash(format!("{quick}\0{name}\0{msize:?}").as_bytes()).to_hex().to_string();
-            if let Some(id) = case.done_by_quick_hash(&mquick)? {
-                let mut o = InputOutcome::new(member);
-                o.status = "already_ingested";
-                o.input_id = Some(id);
-                sink.finished(&o);
-                out.push(o);
-                continue;
-            }
-            let mcounter = Arc::new(AtomicU64::new(0));
-            let (mh, mslot) = hashing(&mut entry, mcounter);
-            // Members may themselves be compressed (logs.tar of .gz files).
-            let o = match decompress(mh) {
-                Ok((mrd, mcomp)) => {
-                    let mut o = ingest_stream(case, run_id, mrd, &member, msize, &mquick, mslot, opts, t0)?;
-                    if o.compression == "none" {
-                        o.compression = mcomp.as_str();
-                    }
-                    o
-                }
-                Err(e) => {
-                    let mut o = InputOutcome::new(member);
-                    o.message = Some(format!("cannot read member: {e}"));
-                    o
-                }
-            };
-            sink.finished(&o);
-            out.push(o);
+            let member = Member { display: format!("{display}!{name}"), size: msize, quick: mquick };
+            ingest_member(case, run_id, &mut entry, member, opts, t0, sink, out)?;
         }
         return Ok(());
+    }
+    if comp == source::Compression::None && source::is_zip(&head) {
+        drop(rd);
+        return ingest_zip(case, run_id, spec, &display, &quick, opts, t0, sink, out);
     }
     if is_pcap(&head) {
         let mut o = InputOutcome::new(display);
@@ -290,7 +268,8 @@ fn ingest_one(
         out.push(o);
         return Ok(());
     }
-    let mut o = ingest_stream(case, run_id, rd, &display, size, &quick, slot, opts, t0)?;
+    let text = Stored { quick: &quick, slot, decompressed: comp != source::Compression::None };
+    let mut o = ingest_stream(case, run_id, rd, &display, size, text, opts, t0)?;
     o.compression = comp.as_str();
     o.bytes = counter.load(std::sync::atomic::Ordering::Relaxed);
     sink.finished(&o);
@@ -298,12 +277,152 @@ fn ingest_one(
     Ok(())
 }
 
+/// One member of an archive, named and fingerprinted for the manifest.
+struct Member {
+    /// `archive!path/in/archive`.
+    display: String,
+    size: Option<u64>,
+    /// Archive fingerprint + member name + size: re-ingesting the archive
+    /// skips members already in the case.
+    quick: String,
+}
+
+/// Ingests one archive member (itself possibly compressed: a tar or ZIP of
+/// `.gz` files) and reports it.
+#[allow(clippy::too_many_arguments)]
+fn ingest_member<R: Read>(
+    case: &mut Case,
+    run_id: i64,
+    reader: R,
+    m: Member,
+    opts: &IngestOptions,
+    t0: Instant,
+    sink: &dyn ProgressSink,
+    out: &mut Vec<InputOutcome>,
+) -> Result<(), StoreError> {
+    if let Some(id) = case.done_by_quick_hash(&m.quick)? {
+        let mut o = InputOutcome::new(m.display);
+        o.status = "already_ingested";
+        o.input_id = Some(id);
+        sink.finished(&o);
+        out.push(o);
+        return Ok(());
+    }
+    let (mh, mslot) = hashing(reader, Arc::new(AtomicU64::new(0)));
+    let o = match decompress(mh) {
+        Ok((mrd, mcomp)) => {
+            let text = Stored { quick: &m.quick, slot: mslot, decompressed: mcomp != source::Compression::None };
+            let mut o = ingest_stream(case, run_id, mrd, &m.display, m.size, text, opts, t0)?;
+            if o.compression == "none" {
+                o.compression = mcomp.as_str();
+            }
+            o
+        }
+        Err(e) => {
+            let mut o = InputOutcome::new(m.display);
+            o.message = Some(format!("cannot read member: {e}"));
+            o
+        }
+    };
+    sink.finished(&o);
+    out.push(o);
+    Ok(())
+}
+
+/// Ingests every file of a ZIP archive (a file, not stdin: ZIP keeps its
+/// directory at the end). Member names that are not UTF-8 are read as CP932,
+/// as Japanese Windows writes them. An encrypted or damaged member is
+/// reported and the others go on.
+#[allow(clippy::too_many_arguments)]
+fn ingest_zip(
+    case: &mut Case,
+    run_id: i64,
+    spec: &InputSpec,
+    display: &str,
+    quick: &str,
+    opts: &IngestOptions,
+    t0: Instant,
+    sink: &dyn ProgressSink,
+    out: &mut Vec<InputOutcome>,
+) -> Result<(), StoreError> {
+    let fail = |msg: String, out: &mut Vec<InputOutcome>| {
+        let mut o = InputOutcome::new(display.to_string());
+        o.compression = "zip";
+        o.message = Some(msg);
+        sink.finished(&o);
+        out.push(o);
+    };
+    let InputSpec::File(path) = spec else {
+        fail("ZIP archive on standard input: a ZIP's directory is at its end, so name the file instead".into(), out);
+        return Ok(());
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(f) => std::io::BufReader::new(f),
+        Err(e) => {
+            fail(format!("cannot open: {e}"), out);
+            return Ok(());
+        }
+    };
+    let mut ar = match zip::ZipArchive::new(file) {
+        Ok(a) => a,
+        Err(e) => {
+            fail(format!("bad ZIP archive (truncated?): {e}"), out);
+            return Ok(());
+        }
+    };
+    for i in 0..ar.len() {
+        let mut zf = match ar.by_index(i) {
+            Ok(f) => f,
+            Err(e) => {
+                let name = ar.name_for_index(i).map(str::to_string).unwrap_or_else(|| format!("#{i}"));
+                let mut o = InputOutcome::new(format!("{display}!{name}"));
+                o.compression = "zip";
+                o.message = Some(format!("cannot read ZIP member: {e}"));
+                sink.finished(&o);
+                out.push(o);
+                continue;
+            }
+        };
+        if !zf.is_file() {
+            continue;
+        }
+        let name = zip_member_name(zf.name_raw());
+        let size = zf.size();
+        let mquick = blake3::hash(format!("{quick}\0{name}\0{size}\0{:08x}", zf.crc32()).as_bytes()).to_hex().to_string();
+        let member = Member { display: format!("{display}!{name}"), size: Some(size), quick: mquick };
+        ingest_member(case, run_id, &mut zf, member, opts, t0, sink, out)?;
+    }
+    Ok(())
+}
+
+/// A ZIP member's name: UTF-8 when it is, else CP932 (Japanese Windows
+/// Explorer and most Japanese archivers do not set the UTF-8 flag).
+fn zip_member_name(raw: &[u8]) -> String {
+    match std::str::from_utf8(raw) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::SHIFT_JIS.decode_without_bom_handling(raw).0.into_owned(),
+    }
+}
+
 pub(crate) fn chrono_like_now() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
+/// How a stream's stored bytes are fingerprinted.
+struct Stored<'a> {
+    /// Size-and-ends fingerprint for the re-ingest check before reading.
+    quick: &'a str,
+    /// Receives the blake3 of the stored bytes when they have been read.
+    slot: source::HashSlot,
+    /// Whether the text differs from the stored bytes (it was compressed),
+    /// so it gets a hash of its own.
+    decompressed: bool,
+}
+
 /// Sniffs, parses and commits one decompressed stream; UTF-16 text (a
-/// byte-order mark first) is read as UTF-8.
+/// byte-order mark first) is read as UTF-8. A stream whose log text is
+/// already in the case (the same log plain and gzipped, or loose and in an
+/// archive) is dropped as a duplicate.
 #[allow(clippy::too_many_arguments)]
 fn ingest_stream<'r, R: std::io::BufRead + 'r>(
     case: &mut Case,
@@ -311,13 +430,17 @@ fn ingest_stream<'r, R: std::io::BufRead + 'r>(
     mut rd: R,
     display: &str,
     size: Option<u64>,
-    quick: &str,
-    slot: source::HashSlot,
+    stored: Stored<'_>,
     opts: &IngestOptions,
     t0: Instant,
 ) -> Result<InputOutcome, StoreError> {
+    let Stored { quick, slot, decompressed } = stored;
+    let mut hash_text = decompressed;
     let mut rd: Box<dyn std::io::BufRead + 'r> = match rd.fill_buf().ok().and_then(source::utf16_bom) {
-        Some(enc) => Box::new(std::io::BufReader::with_capacity(1 << 20, source::Utf16ToUtf8::new(rd, enc))),
+        Some(enc) => {
+            hash_text = true;
+            Box::new(std::io::BufReader::with_capacity(1 << 20, source::Utf16ToUtf8::new(rd, enc)))
+        }
         None => Box::new(rd),
     };
     let mut o = InputOutcome::new(display.to_string());
@@ -368,14 +491,15 @@ fn ingest_stream<'r, R: std::io::BufRead + 'r>(
     let (input_id, staging) = id;
     o.input_id = Some(input_id);
     let prov = Provenance { format: format.as_str(), file: display, input_id };
-    let mut chained = std::io::Cursor::new(head).chain(rd);
+    let chained = std::io::Cursor::new(head).chain(rd);
+    let mut chained = source::TextHasher::new(chained, hash_text);
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
     } else {
         opts.threads
     };
     let res = pipeline::run_lines(&mut chained, format, &opts.parse, &staging, &prov, threads, opts.enricher.as_deref());
-    drop(chained);
+    let text_hash = chained.finish();
     let content_hash = slot.lock().ok().and_then(|s| s.clone()).unwrap_or_default();
     let res = match res {
         Ok(r) => r,
@@ -398,6 +522,7 @@ fn ingest_stream<'r, R: std::io::BufRead + 'r>(
     let read_error = res.read_error.clone().or(head_err.map(|e| e.to_string()));
     let ir = InputResult {
         content_hash: content_hash.clone(),
+        text_hash: text_hash.clone(),
         format: o.format.clone(),
         sniff_confidence: confidence,
         rows: res.rows,
@@ -408,12 +533,22 @@ fn ingest_stream<'r, R: std::io::BufRead + 'r>(
         reject_samples: res.reject_samples,
         parts: res.parts,
     };
-    if let Some(dup) = case.done_by_content_hash(&content_hash)? {
+    let same_file = case.done_by_content_hash(&content_hash)?;
+    let same_text = match (&same_file, &text_hash) {
+        (None, Some(h)) if res.read_error.is_none() => case.done_by_text_hash(h)?,
+        (None, None) => case.done_by_text_hash(&content_hash)?,
+        _ => None,
+    };
+    if let Some(dup) = same_file.or(same_text) {
         case.skip_input(input_id, &content_hash, dup)?;
         let _ = std::fs::remove_dir_all(&staging);
         o.status = "duplicate";
         o.rows = 0;
-        o.message = Some(format!("same content as input {dup}, already in the case"));
+        o.message = Some(if same_file.is_some() {
+            format!("same content as input {dup}, already in the case")
+        } else {
+            format!("same log text as input {dup} (there compressed or archived differently), already in the case")
+        });
     } else if res.rows == 0 && res.rejected > 0 {
         let first = ir.reject_samples.first().map(|s| format!(" (line {}: {})", s.line, s.detail)).unwrap_or_default();
         let msg = format!(
@@ -438,3 +573,15 @@ fn ingest_stream<'r, R: std::io::BufRead + 'r>(
     Ok(o)
 }
 
+
+#[cfg(test)]
+mod zip_name_tests {
+    #[test]
+    fn zip_member_names_in_cp932_are_read() {
+        // "アクセス.log" as Japanese Windows Explorer writes it (CP932, no UTF-8 flag).
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("アクセス.log");
+        assert!(std::str::from_utf8(&sjis).is_err());
+        assert_eq!(super::zip_member_name(&sjis), "アクセス.log");
+        assert_eq!(super::zip_member_name("logs/a.log".as_bytes()), "logs/a.log");
+    }
+}

@@ -1,6 +1,6 @@
 //! Input discovery and opening: paths, directories, globs and stdin;
 //! transparent decompression (gzip incl. multi-member, bzip2, zstd, xz) and
-//! tar archives, recognised by their magic bytes rather than their names.
+//! tar and ZIP archives, recognised by their magic bytes rather than their names.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -210,6 +210,35 @@ pub fn hashing<R: Read>(inner: R, counter: Arc<AtomicU64>) -> (HashOnDrop<R>, Ha
     (HashOnDrop { inner: CountingHasher::new(inner, counter), slot: slot.clone() }, slot)
 }
 
+/// Hashes the (decompressed) log text as the pipeline reads it, when asked
+/// to; otherwise a plain pass-through.
+pub struct TextHasher<R> {
+    inner: R,
+    hasher: Option<blake3::Hasher>,
+}
+
+impl<R: Read> TextHasher<R> {
+    /// Wraps `inner`; hashes only when `enabled`.
+    pub fn new(inner: R, enabled: bool) -> Self {
+        TextHasher { inner, hasher: enabled.then(blake3::Hasher::new) }
+    }
+
+    /// The text's hash (hex), if enabled. Drops the reader.
+    pub fn finish(self) -> Option<String> {
+        self.hasher.map(|h| h.finalize().to_hex().to_string())
+    }
+}
+
+impl<R: Read> Read for TextHasher<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
 /// Opens a decompressing reader over `raw`, choosing the codec from the
 /// first bytes. Returns the codec used.
 pub fn decompress<'a, R: Read + 'a>(raw: R) -> io::Result<(Box<dyn BufRead + 'a>, Compression)> {
@@ -282,6 +311,12 @@ impl<R: BufRead> Read for Utf16ToUtf8<R> {
             self.done = last;
         }
     }
+}
+
+/// Whether a stream starts like a ZIP archive (a local file header, or the
+/// end-of-directory record of an empty archive).
+pub fn is_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06")
 }
 
 /// Whether a (decompressed) stream starts with a tar header.

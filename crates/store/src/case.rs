@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS inputs (
   error TEXT, staging TEXT);
 CREATE INDEX IF NOT EXISTS inputs_quick ON inputs(quick_hash, status);
 CREATE INDEX IF NOT EXISTS inputs_content ON inputs(content_hash, status);
+CREATE TABLE IF NOT EXISTS input_text (
+  input_id INTEGER PRIMARY KEY, text_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS input_text_hash ON input_text(text_hash);
 CREATE TABLE IF NOT EXISTS parts (
   id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL, table_name TEXT NOT NULL,
   day TEXT NOT NULL, staged_path TEXT NOT NULL, final_path TEXT NOT NULL, rows INTEGER NOT NULL);
@@ -135,6 +138,10 @@ pub struct Case {
 pub struct InputResult {
     /// Full-content hash (blake3 of the bytes as stored, compressed or not).
     pub content_hash: String,
+    /// Hash (blake3) of the log text after decompression, when it differs
+    /// from the stored bytes: the same log delivered plain and as `.gz`, or
+    /// loose and inside an archive, is then recognised as one.
+    pub text_hash: Option<String>,
     /// Detected or forced format name.
     pub format: Option<String>,
     /// Sniffer confidence (0–100), if sniffed.
@@ -540,6 +547,19 @@ impl Case {
             .optional()?)
     }
 
+    /// The committed input whose log text (after decompression) hashes to
+    /// `hash`, whichever container it came in.
+    pub fn done_by_text_hash(&self, hash: &str) -> Result<Option<i64>> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT i.id FROM inputs i WHERE i.status='done' AND (i.content_hash=?1 OR i.id IN (SELECT input_id FROM input_text WHERE text_hash=?1)) LIMIT 1",
+                [hash],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Registers an input about to be read; returns its id.
     pub fn begin_input(&self, run_id: i64, path: &str, size: Option<u64>, quick_hash: &str, staging: &Path) -> Result<i64> {
         let rel = staging.strip_prefix(&self.dir).unwrap_or(staging).to_string_lossy().into_owned();
@@ -564,6 +584,9 @@ impl Case {
             )?;
         }
         write_rejects(&tx, input_id, res)?;
+        if let Some(h) = &res.text_hash {
+            tx.execute("INSERT OR REPLACE INTO input_text(input_id, text_hash) VALUES(?1,?2)", params![input_id, h])?;
+        }
         tx.execute(
             "UPDATE inputs SET status='committing', content_hash=?2, format=?3, sniff_confidence=?4, rows=?5, rejected=?6, first_ts=?7, last_ts=?8 WHERE id=?1",
             params![
