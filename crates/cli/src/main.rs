@@ -397,10 +397,28 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(Exit(code, e)) => {
-            eprintln!("kensa: error: {}", output::term(&format!("{e:#}")));
+            eprintln!("kensa: error: {}", output::term(&error_chain(&e)));
             ExitCode::from(code)
         }
     }
+}
+
+/// An error and its causes, `: `-joined, leaving out a cause whose text
+/// the message already holds (DataFusion and Arrow errors repeat their
+/// source in their own text, which `{:#}` would print again per level).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let msg = cause.to_string();
+        if out.contains(msg.as_str()) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&msg);
+    }
+    out
 }
 
 fn dispatch(cli: Cli) -> std::result::Result<u8, Exit> {

@@ -389,6 +389,12 @@ fn sql_is_read_only_and_escapes_hostile_strings() {
     let s = stdout(&o);
     assert!(!s.contains('\x1b'), "raw ESC reached the terminal: {s:?}");
     assert!(s.contains("\\u{1b}[2J"));
+    // A query error is said once, naming the column, not once per cause.
+    let o = run(&["sql", "--case", case.to_str().unwrap(), "SELECT no_such_column FROM web_requests"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("no_such_column"), "{err}");
+    assert_eq!(err.matches("Valid fields are").count(), 1, "{err}");
     // GROUP BY works.
     let out = sql_csv(&case, "SELECT host, count(*) n FROM web_requests GROUP BY host ORDER BY host");
     assert_eq!(out, "host,n\na.example,1\nb.example,1\n");

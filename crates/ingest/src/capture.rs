@@ -1054,6 +1054,7 @@ pub(crate) fn ingest_captures(
     for (i, fs) in files.iter().enumerate() {
         let res = InputResult {
             content_hash: if fs.content_hash.is_empty() { format!("unread-{}", fs.quick) } else { fs.content_hash.clone() },
+            text_hash: None,
             format: Some(fs.format.clone()),
             sniff_confidence: Some(100),
             rows: flows_per_file[i],

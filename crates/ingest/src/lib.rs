@@ -374,7 +374,7 @@ fn ingest_zip(
         let mut zf = match ar.by_index(i) {
             Ok(f) => f,
             Err(e) => {
-                let name = ar.name_for_index(i).map(str::to_string).unwrap_or_else(|| format!("#{i}"));
+                let name = ar.name_for_index(i).map(|n| n.to_string()).unwrap_or_else(|| format!("#{i}"));
                 let mut o = InputOutcome::new(format!("{display}!{name}"));
                 o.compression = "zip";
                 o.message = Some(format!("cannot read ZIP member: {e}"));
