@@ -371,11 +371,11 @@ fn ingest_zip(
         }
     };
     for i in 0..ar.len() {
+        let listed = ar.name_for_index(i).and_then(Result::ok).map(|n| n.into_owned()).unwrap_or_else(|| format!("#{i}"));
         let mut zf = match ar.by_index(i) {
             Ok(f) => f,
             Err(e) => {
-                let name = ar.name_for_index(i).map(|n| n.to_string()).unwrap_or_else(|| format!("#{i}"));
-                let mut o = InputOutcome::new(format!("{display}!{name}"));
+                let mut o = InputOutcome::new(format!("{display}!{listed}"));
                 o.compression = "zip";
                 o.message = Some(format!("cannot read ZIP member: {e}"));
                 sink.finished(&o);
