@@ -9,6 +9,9 @@ pub(crate) enum Slot {
     Time,
     TimeTaken,
     TimestampUnix,
+    /// `localtime`/`gmttime`: `[17/Oct/2024:10:00:00 +0900]` (NCSA style,
+    /// bracketed, with its offset).
+    ClfTime,
     ClientIp,
     ClientPort,
     User,
@@ -53,6 +56,8 @@ pub(crate) fn slot_for(name: &str) -> Slot {
         ("time", Slot::Time),
         ("time-taken", Slot::TimeTaken),
         ("x-timestamp-unix", Slot::TimestampUnix),
+        ("localtime", Slot::ClfTime),
+        ("gmttime", Slot::ClfTime),
         ("c-ip", Slot::ClientIp),
         ("c-port", Slot::ClientPort),
         ("cs-username", Slot::User),

@@ -91,6 +91,11 @@ const TOK: TokOpts = TokOpts {
     quote_escapes: true,
     brackets: false,
 };
+/// With a `localtime`/`gmttime` column, whose `[… +0900]` holds a space.
+const TOK_BRACKETS: TokOpts = TokOpts {
+    quote_escapes: true,
+    brackets: true,
+};
 
 /// Parser for W3C extended and ProxySG ELFF lines (header-driven or preset).
 pub struct ElffParser {
@@ -109,6 +114,9 @@ pub struct ElffParser {
     /// The `#Fields:` line was tab-separated (Microsoft ISA/Forefront TMG):
     /// rows are split on single tabs, and values may hold unquoted spaces.
     tabs: bool,
+    /// A column is a bracketed NCSA time (`localtime`, `gmttime`), so
+    /// `[…]` groups one value.
+    brackets: bool,
     toks: Vec<Tok>,
 }
 
@@ -124,6 +132,7 @@ impl ElffParser {
             filter_col: None,
             strict: false,
             tabs: false,
+            brackets: false,
             toks: Vec::with_capacity(64),
         };
         match format {
@@ -157,6 +166,7 @@ impl ElffParser {
             self.format = SourceFormat::ProxySgElff;
         }
         self.filter_col = self.map.iter().position(|s| *s == Slot::FilterResult);
+        self.brackets = self.map.contains(&Slot::ClfTime);
         self.ua_repair = None;
         if !self.map.contains(&Slot::UserAgent)
             && let Some(r) = self.map.iter().position(|s| *s == Slot::Referer)
@@ -187,7 +197,7 @@ impl ElffParser {
     fn record<'a>(&mut self, line: &'a str) -> Result<WebRecord<'a>, Reject> {
         if self.tabs {
             tab_split(line, &mut self.toks);
-        } else if let Err(u) = lex::tokenize(line, TOK, &mut self.toks) {
+        } else if let Err(u) = lex::tokenize(line, if self.brackets { TOK_BRACKETS } else { TOK }, &mut self.toks) {
             return Err(Reject::new(
                 RejectReason::UnterminatedQuote,
                 format!("quote opened at byte {} is never closed", u.at),
@@ -318,6 +328,7 @@ struct Raw<'a> {
     time: Option<Cow<'a, str>>,
     taken: Option<Cow<'a, str>>,
     unix: Option<Cow<'a, str>>,
+    clf: Option<Cow<'a, str>>,
     client_ip: Option<Cow<'a, str>>,
     client_port: Option<Cow<'a, str>>,
     user: Option<Cow<'a, str>>,
@@ -355,6 +366,7 @@ impl<'a> Raw<'a> {
             Slot::Time => &mut self.time,
             Slot::TimeTaken => &mut self.taken,
             Slot::TimestampUnix => &mut self.unix,
+            Slot::ClfTime => &mut self.clf,
             Slot::ClientIp => &mut self.client_ip,
             Slot::ClientPort => &mut self.client_port,
             Slot::User => &mut self.user,
@@ -396,6 +408,7 @@ impl<'a> Raw<'a> {
             self.date.as_deref(),
             self.time.as_deref(),
             self.unix.as_deref(),
+            self.clf.as_deref(),
         )?;
         let duration_ms = match self.taken.as_deref() {
             None => None,
@@ -565,7 +578,7 @@ fn time_taken(v: &str) -> Option<i64> {
     }
 }
 
-fn timestamp(date: Option<&str>, time: Option<&str>, unix: Option<&str>) -> Result<i64, Reject> {
+fn timestamp(date: Option<&str>, time: Option<&str>, unix: Option<&str>, clf: Option<&str>) -> Result<i64, Reject> {
     let ts = match (date, time) {
         (Some(d), Some(t)) => {
             let day = lex::parse_ymd(d).and_then(|(y, m, dd)| lex::day_ms(y, m, dd));
@@ -593,12 +606,32 @@ fn timestamp(date: Option<&str>, time: Option<&str>, unix: Option<&str>) -> Resu
                     ));
                 }
             },
-            None => {
-                return Err(Reject::new(
-                    RejectReason::BadTimestamp,
-                    "no date and time values in this row",
-                ));
-            }
+            None => match clf {
+                // `[20/Nov/2026:09:00:01 +0900]`; `gmttime` may end in `GMT`.
+                Some(c) => {
+                    let c = c.trim_matches(|ch| ch == '[' || ch == ']');
+                    let fixed;
+                    let c = match c.strip_suffix(" GMT").or_else(|| c.strip_suffix(" UTC")) {
+                        Some(head) => {
+                            fixed = format!("{head} +0000");
+                            fixed.as_str()
+                        }
+                        None => c,
+                    };
+                    crate::text::parse_clf_time(c).ok_or_else(|| {
+                        Reject::new(
+                            RejectReason::BadTimestamp,
+                            format!("localtime {:?} is not [dd/Mon/yyyy:HH:MM:SS +zzzz]", clip(c)),
+                        )
+                    })?
+                }
+                None => {
+                    return Err(Reject::new(
+                        RejectReason::BadTimestamp,
+                        "no date and time values in this row",
+                    ));
+                }
+            },
         },
     };
     if !plausible_ts(ts) {

@@ -463,3 +463,30 @@ fn never_panics_on_odd_input() {
     let long = "x ".repeat(40_000);
     assert_eq!(rej(&mut p, &long).reason, RejectReason::TooLong);
 }
+
+#[test]
+fn bracketed_localtime_and_gmttime_give_the_event_time() {
+    // SGOS custom formats may carry `localtime` (with its offset) instead of
+    // `date time`; its `[… +0900]` holds a space and stays one value.
+    let mut p = parser(SourceFormat::ProxySgElff);
+    assert!(matches!(
+        p.parse_line("#Fields: localtime time-taken c-ip cs-username s-action sc-status cs-method cs-uri-scheme cs-host cs-uri-port cs-uri-path cs-uri-query cs(User-Agent) sc-bytes cs-bytes"),
+        Parsed::Skip
+    ));
+    let r = rec(
+        &mut p,
+        r#"[20/Nov/2026:09:00:01 +0900] 15 10.1.2.3 tanaka TCP_NC_MISS 200 GET http www.example.co.jp 80 /index.html - "Mozilla/5.0 (Windows NT 10.0)" 5120 410"#,
+    );
+    assert_eq!(r.ts_ms, 1_795_132_801_000); // 2026-11-20T00:00:01Z
+    assert_eq!(r.duration_ms, Some(15));
+    assert_eq!(r.user.as_deref(), Some("tanaka"));
+    assert_eq!(r.host.as_deref(), Some("www.example.co.jp"));
+    assert_eq!(r.user_agent.as_deref(), Some("Mozilla/5.0 (Windows NT 10.0)"));
+    assert_eq!((r.bytes_down, r.bytes_up), (Some(5120), Some(410)));
+    assert!(matches!(p.parse_line("#Fields: gmttime c-ip cs-host"), Parsed::Skip));
+    let r = rec(&mut p, "[20/Nov/2026:00:00:01 GMT] 10.1.2.3 a.example");
+    assert_eq!(r.ts_ms, 1_795_132_801_000);
+    let r = rej(&mut p, "[20/Nov/2026 00:00:01] 10.1.2.3 a.example");
+    assert_eq!(r.reason, RejectReason::BadTimestamp);
+    assert!(r.detail.contains("localtime"), "{}", r.detail);
+}
