@@ -32,7 +32,7 @@
 //!
 //! | record | ELFF / W3C fields |
 //! |---|---|
-//! | `ts_ms` | `date` + `time` (GMT, as ELFF and IIS write them), else `x-timestamp-unix` |
+//! | `ts_ms` | `date` + `time` (GMT, as ELFF and IIS write them), else `x-timestamp-unix` (Cisco WSA `timestamp`), else `localtime`/`gmttime` (`[dd/Mon/yyyy:HH:MM:SS +zzzz]`, one bracketed value) |
 //! | `duration_ms` | `time-taken` (milliseconds; a value with a `.` is read as seconds, per the W3C draft) |
 //! | `client_ip`, `client_port` | `c-ip`, `c-port` |
 //! | `user` | `cs-username` |

@@ -23,7 +23,11 @@
 //!   `%>st`, which only a custom format can carry (native/common/combined
 //!   have no upload size, so it stays `None`).
 //! * `user_agent`, `referer`, `user`: percent-decoded, because Squid
-//!   RFC-1738-escapes header values (`%20` for spaces) and `%[` escapes names.
+//!   RFC-1738-escapes header values (`%20` for spaces) and `%[` escapes names;
+//!   quoted values also lose backslash escapes (`\"`, as Apache writes them).
+//! * Native lines wider than ten fields (a raw space in the URL, a content
+//!   type with `; charset=…`, an appended quoted referer and user agent) are
+//!   read by anchoring on the hierarchy field; see `native.rs`.
 //! * `action` is the raw result code (`TCP_MISS_ABORTED`, Squid 2.x
 //!   `TCP_REFRESH_HIT`, …: any code is accepted). `hierarchy` is the hierarchy
 //!   code (`HIER_DIRECT`, 2.x `DIRECT`). `server_ip` is the upstream address
