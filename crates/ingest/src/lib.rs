@@ -184,6 +184,14 @@ fn ingest_one(
         out.push(o);
         return Ok(());
     }
+    // A ZIP is read through its directory at the end, not as a stream: go
+    // there before the streaming reader would hash the whole archive once
+    // for nothing.
+    if let InputSpec::File(p) = spec
+        && source::file_is_zip(p)
+    {
+        return ingest_zip(case, run_id, p, &display, &quick, opts, t0, sink, out);
+    }
     let counter = Arc::new(AtomicU64::new(0));
     sink.started(&display, size, counter.clone());
     let raw: Box<dyn Read + Send> = match spec {
@@ -256,8 +264,12 @@ fn ingest_one(
         return Ok(());
     }
     if comp == source::Compression::None && source::is_zip(&head) {
-        drop(rd);
-        return ingest_zip(case, run_id, spec, &display, &quick, opts, t0, sink, out);
+        let mut o = InputOutcome::new(display);
+        o.compression = "zip";
+        o.message = Some("ZIP archive on standard input: a ZIP's directory is at its end, so name the file instead".into());
+        sink.finished(&o);
+        out.push(o);
+        return Ok(());
     }
     if is_pcap(&head) {
         let mut o = InputOutcome::new(display);
@@ -329,15 +341,15 @@ fn ingest_member<R: Read>(
     Ok(())
 }
 
-/// Ingests every file of a ZIP archive (a file, not stdin: ZIP keeps its
-/// directory at the end). Member names that are not UTF-8 are read as CP932,
+/// Ingests every file of a ZIP archive (a file; on stdin a ZIP is refused,
+/// as ZIP keeps its directory at the end). Member names that are not UTF-8 are read as CP932,
 /// as Japanese Windows writes them. An encrypted or damaged member is
 /// reported and the others go on.
 #[allow(clippy::too_many_arguments)]
 fn ingest_zip(
     case: &mut Case,
     run_id: i64,
-    spec: &InputSpec,
+    path: &std::path::Path,
     display: &str,
     quick: &str,
     opts: &IngestOptions,
@@ -351,10 +363,6 @@ fn ingest_zip(
         o.message = Some(msg);
         sink.finished(&o);
         out.push(o);
-    };
-    let InputSpec::File(path) = spec else {
-        fail("ZIP archive on standard input: a ZIP's directory is at its end, so name the file instead".into(), out);
-        return Ok(());
     };
     let file = match std::fs::File::open(path) {
         Ok(f) => std::io::BufReader::new(f),

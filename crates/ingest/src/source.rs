@@ -319,6 +319,13 @@ pub fn is_zip(head: &[u8]) -> bool {
     head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06")
 }
 
+/// Whether the file at `p` starts like a ZIP archive ([`is_zip`]); false
+/// when it cannot be read (the streaming path then reports why).
+pub fn file_is_zip(p: &Path) -> bool {
+    let mut head = [0u8; 4];
+    File::open(p).and_then(|mut f| f.read_exact(&mut head)).is_ok() && is_zip(&head)
+}
+
 /// Whether a (decompressed) stream starts with a tar header.
 pub fn is_tar(head: &[u8]) -> bool {
     head.len() >= 262 && &head[257..262] == b"ustar"

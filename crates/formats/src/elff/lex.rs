@@ -1,4 +1,5 @@
-//! Small lexing helpers shared by the ELFF and i-FILTER parsers: a quote- and
+//! Small lexing helpers shared by the ELFF and i-FILTER parsers (and the tail
+//! of Squid's wide native lines): a quote- and
 //! bracket-aware tokenizer that records spans (so nothing is copied), percent
 //! decoding with a UTF-8 → CP932 fallback, and fixed-width date/time readers.
 //!

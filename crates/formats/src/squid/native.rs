@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 
 use super::{checked_ts, fill_url, number, reject, split_pair, status, verdict};
+use crate::elff::lex::{self, Tok, TokOpts};
 use crate::text::{Fields, dash_none, decode_quoted, parse_epoch_ms, pct_decode, snippet};
 use kensa_model::{Reject, RejectReason, WebRecord};
 
@@ -126,52 +127,10 @@ fn is_hierarchy(field: &str) -> bool {
         && code.iter().all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// One field of the tail of a wide line, with its byte span in the line.
-struct Token<'a> {
-    text: &'a str,
-    start: usize,
-    end: usize,
-}
-
-/// Splits `line[from..]` into whitespace-separated fields, except that a
-/// field opening with `"` runs to the closing `"` before a space (or the
-/// end) and one opening with `[` runs to the `]` before a space (or the end).
-fn tokens(line: &str, from: usize) -> Vec<Token<'_>> {
-    let b = line.as_bytes();
-    let mut out = Vec::new();
-    let mut i = from;
-    // Where a search for a closing `"` / `]` last failed: no closer exists
-    // after it, so later openers skip the search (keeps a line of many
-    // unclosed quotes linear instead of quadratic).
-    let mut hopeless = [usize::MAX; 2];
-    while i < b.len() {
-        if b[i] == b' ' || b[i] == b'\t' {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let close = match b[i] {
-            b'"' => Some((0, b'"')),
-            b'[' => Some((1, b']')),
-            _ => None,
-        };
-        let mut end = None;
-        if let Some((k, c)) = close
-            && i < hopeless[k]
-        {
-            end = (i + 1..b.len())
-                .find(|&j| b[j] == c && (j + 1 == b.len() || b[j + 1] == b' ' || b[j + 1] == b'\t'))
-                .map(|j| j + 1);
-            if end.is_none() {
-                hopeless[k] = i;
-            }
-        }
-        let end = end.unwrap_or_else(|| memchr::memchr2(b' ', b'\t', &b[i..]).map_or(b.len(), |k| i + k));
-        out.push(Token { text: &line[start..end], start, end });
-        i = end;
-    }
-    out
-}
+/// The shared quote- and bracket-aware splitter (ELFF's), for the tail of
+/// a wide line: `"…"` values may hold spaces and `\"`, `[…]` blocks are
+/// `log_mime_hdrs`.
+const TAIL: TokOpts = TokOpts { quote_escapes: true, brackets: true };
 
 /// The tolerant reading of a native line with more than ten fields.
 /// The first six fields are fixed; the hierarchy field (`HIER_DIRECT/…`) is
@@ -179,59 +138,70 @@ fn tokens(line: &str, from: usize) -> Vec<Token<'_>> {
 /// method and the user is the URL (raw spaces kept), the unquoted fields
 /// after it are the content type (parameters kept), and quoted fields after
 /// that are the referer (an absolute URL) and the user agent (anything
-/// else). `[…]` blocks (`log_mime_hdrs`) are ignored. `None` when no field
-/// after the URL and user reads as a hierarchy.
+/// else). `[…]` blocks are ignored. `None` when the line is not native
+/// at all: no method in field 6, or no hierarchy after the URL and user.
 fn parse_wide<'a>(line: &'a str, f: &[&'a str; 10]) -> Option<Result<WebRecord<'a>, Reject>> {
-    // f[6] (the URL's first field) is a sub-slice of `line`.
     // Only a line whose sixth field is a method is native at all; this
     // keeps other layouts (with numbers there) from being read as one.
     if f[5].is_empty() || !f[5].bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-') {
         return None;
     }
-    let url_start = f[6].as_ptr() as usize - line.as_ptr() as usize;
-    let toks = tokens(line, url_start);
-    let h = (2..toks.len()).find(|&i| is_hierarchy(toks[i].text))?;
-    Some((|| {
-        let mut rec = head(f)?;
-        let url = &line[url_start..toks[h - 2].end];
-        fill_url(&mut rec, url, f[5].eq_ignore_ascii_case("CONNECT"));
-        rec.user = dash_none(toks[h - 1].text).map(pct_decode);
-        hierarchy(&mut rec, toks[h].text)?;
-        let rest = &toks[h + 1..];
-        let plain = rest.iter().take_while(|t| !t.text.starts_with(['"', '['])).count();
-        // A content type spans fields only through its parameters
-        // (`text/html; charset=UTF-8`); any other unquoted field is not
-        // part of this layout.
-        if let Some(odd) = rest[..plain].iter().skip(1).find(|t| !t.text.contains('=')) {
+    // f[6] (the URL's first field) is a sub-slice of `line`.
+    let tail = &line[f[6].as_ptr() as usize - line.as_ptr() as usize..];
+    let mut toks = Vec::new();
+    if let Err(u) = lex::tokenize(tail, TAIL, &mut toks) {
+        return Some(Err(reject(
+            RejectReason::Malformed,
+            format!("native line has a '{}' after the method that never closes", u.what),
+        )));
+    }
+    let text = |t: &Tok| &tail[t.start..t.end];
+    let plain = |t: &Tok| t.flags & (lex::QUOTED | lex::BRACKETED) == 0;
+    let h = (2..toks.len()).find(|&i| plain(&toks[i]) && is_hierarchy(text(&toks[i])))?;
+    Some(wide_record(tail, &toks, h, f))
+}
+
+/// [`parse_wide`] once the hierarchy field (`toks[h]`) is found.
+fn wide_record<'a>(tail: &'a str, toks: &[Tok], h: usize, f: &[&'a str; 10]) -> Result<WebRecord<'a>, Reject> {
+    let text = |t: &Tok| &tail[t.start..t.end];
+    let mut rec = head(f)?;
+    fill_url(&mut rec, &tail[..toks[h - 2].end], f[5].eq_ignore_ascii_case("CONNECT"));
+    rec.user = dash_none(text(&toks[h - 1])).map(pct_decode);
+    hierarchy(&mut rec, text(&toks[h]))?;
+    let rest = &toks[h + 1..];
+    let plain = rest.iter().take_while(|t| t.flags & (lex::QUOTED | lex::BRACKETED) == 0).count();
+    // A content type spans fields only through its parameters
+    // (`text/html; charset=UTF-8`); any other unquoted field is not part of
+    // this layout.
+    if let Some(odd) = rest[..plain].iter().skip(1).find(|t| !text(t).contains('=')) {
+        return Err(reject(
+            RejectReason::FieldCount,
+            format!(
+                "native line has an extra field {} after the content type; is this a custom logformat? (name it with --squid-logformat)",
+                snippet(text(odd))
+            ),
+        ));
+    }
+    if plain > 0 {
+        rec.content_type = dash_none(&tail[rest[0].start..rest[plain - 1].end]).map(Cow::Borrowed);
+    }
+    for t in &rest[plain..] {
+        if t.flags & lex::BRACKETED != 0 {
+            continue;
+        }
+        if t.flags & lex::QUOTED == 0 {
             return Err(reject(
                 RejectReason::FieldCount,
-                format!(
-                    "native line has an extra field {} after the content type; is this a custom logformat? (name it with --squid-logformat)",
-                    snippet(odd.text)
-                ),
+                format!("native line has an unquoted field {} after its quoted values", snippet(text(t))),
             ));
         }
-        if plain > 0 {
-            rec.content_type = dash_none(&line[rest[0].start..rest[plain - 1].end]).map(Cow::Borrowed);
+        let Some(v) = dash_none(text(t)) else { continue };
+        let v = decode_quoted(v);
+        if rec.referer.is_none() && v.contains("://") {
+            rec.referer = Some(v);
+        } else if rec.user_agent.is_none() {
+            rec.user_agent = Some(v);
         }
-        for t in &rest[plain..] {
-            if t.text.starts_with('[') {
-                continue;
-            }
-            let Some(inner) = t.text.strip_prefix('"').and_then(|s| s.strip_suffix('"')).filter(|_| t.text.len() >= 2) else {
-                return Err(reject(
-                    RejectReason::Malformed,
-                    format!("native line has an unclosed quoted field {} after the content type", snippet(t.text)),
-                ));
-            };
-            let Some(v) = dash_none(inner) else { continue };
-            let v = decode_quoted(v);
-            if rec.referer.is_none() && v.contains("://") {
-                rec.referer = Some(v);
-            } else if rec.user_agent.is_none() {
-                rec.user_agent = Some(v);
-            }
-        }
-        Ok(rec)
-    })())
+    }
+    Ok(rec)
 }
