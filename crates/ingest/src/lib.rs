@@ -190,7 +190,7 @@ fn ingest_one(
     if let InputSpec::File(p) = spec
         && source::file_is_zip(p)
     {
-        return ingest_zip(case, run_id, p, &display, &quick, opts, t0, sink, out);
+        return ingest_zip(case, run_id, p, &display, size, &quick, opts, t0, sink, out);
     }
     let counter = Arc::new(AtomicU64::new(0));
     sink.started(&display, size, counter.clone());
@@ -351,6 +351,7 @@ fn ingest_zip(
     run_id: i64,
     path: &std::path::Path,
     display: &str,
+    size: Option<u64>,
     quick: &str,
     opts: &IngestOptions,
     t0: Instant,
@@ -364,8 +365,10 @@ fn ingest_zip(
         sink.finished(&o);
         out.push(o);
     };
+    let counter = Arc::new(AtomicU64::new(0));
+    sink.started(display, size, counter.clone());
     let file = match std::fs::File::open(path) {
-        Ok(f) => std::io::BufReader::new(f),
+        Ok(f) => source::CountingSeek::new(std::io::BufReader::new(f), counter),
         Err(e) => {
             fail(format!("cannot open: {e}"), out);
             return Ok(());

@@ -169,6 +169,34 @@ impl<R: Read> Read for CountingHasher<R> {
     }
 }
 
+/// Counts the bytes read through a seekable reader (a ZIP read through its
+/// directory), for the progress display.
+pub struct CountingSeek<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R> CountingSeek<R> {
+    /// Wraps `inner`, adding every byte read to `counter`.
+    pub fn new(inner: R, counter: Arc<AtomicU64>) -> Self {
+        CountingSeek { inner, read: counter }
+    }
+}
+
+impl<R: Read> Read for CountingSeek<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: io::Seek> io::Seek for CountingSeek<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
 /// A shareable handle to the final hash of a [`CountingHasher`] (filled when
 /// the reader is dropped).
 pub type HashSlot = Arc<std::sync::Mutex<Option<String>>>;
