@@ -368,7 +368,7 @@ fn ingest_zip(
     let counter = Arc::new(AtomicU64::new(0));
     sink.started(display, size, counter.clone());
     let file = match std::fs::File::open(path) {
-        Ok(f) => source::CountingSeek::new(std::io::BufReader::new(f), counter),
+        Ok(f) => source::CountingHasher::counting(std::io::BufReader::new(f), counter),
         Err(e) => {
             fail(format!("cannot open: {e}"), out);
             return Ok(());
@@ -503,7 +503,7 @@ fn ingest_stream<'r, R: std::io::BufRead + 'r>(
     o.input_id = Some(input_id);
     let prov = Provenance { format: format.as_str(), file: display, input_id };
     let chained = std::io::Cursor::new(head).chain(rd);
-    let mut chained = source::TextHasher::new(chained, hash_text);
+    let mut chained = source::CountingHasher::text(chained, hash_text);
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
     } else {

@@ -146,53 +146,53 @@ impl Compression {
     }
 }
 
-/// Counts and hashes the raw (possibly compressed) bytes as they are read.
+/// Counts the bytes read into a shared counter (for the progress display)
+/// and, when asked, hashes them: the raw input for the manifest, the
+/// decoded text for the duplicate check, or nothing (a ZIP read through its
+/// directory, where only the count matters and `Seek` passes through).
 pub struct CountingHasher<R> {
     inner: R,
-    hasher: blake3::Hasher,
+    hasher: Option<blake3::Hasher>,
     read: Arc<AtomicU64>,
 }
 
-impl<R: Read> CountingHasher<R> {
-    /// Wraps `inner`, adding every byte read to `counter`.
+impl<R> CountingHasher<R> {
+    /// Wraps `inner`, adding every byte read to `counter` and hashing them.
     pub fn new(inner: R, counter: Arc<AtomicU64>) -> Self {
-        CountingHasher { inner, hasher: blake3::Hasher::new(), read: counter }
+        CountingHasher { inner, hasher: Some(blake3::Hasher::new()), read: counter }
+    }
+
+    /// Counts only; seeking is allowed (the bytes read are then not one
+    /// stream, so nothing is hashed).
+    pub fn counting(inner: R, counter: Arc<AtomicU64>) -> Self {
+        CountingHasher { inner, hasher: None, read: counter }
+    }
+
+    /// Hashes only when `enabled` (the decoded text of an input).
+    pub fn text(inner: R, enabled: bool) -> Self {
+        CountingHasher { inner, hasher: enabled.then(blake3::Hasher::new), read: Arc::default() }
+    }
+
+    /// The hash (hex) of what was read, if hashing. Drops the reader.
+    pub fn finish(self) -> Option<String> {
+        self.hasher.map(|h| h.finalize().to_hex().to_string())
     }
 }
 
 impl<R: Read> Read for CountingHasher<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
 
-/// Counts the bytes read through a seekable reader (a ZIP read through its
-/// directory), for the progress display.
-pub struct CountingSeek<R> {
-    inner: R,
-    read: Arc<AtomicU64>,
-}
-
-impl<R> CountingSeek<R> {
-    /// Wraps `inner`, adding every byte read to `counter`.
-    pub fn new(inner: R, counter: Arc<AtomicU64>) -> Self {
-        CountingSeek { inner, read: counter }
-    }
-}
-
-impl<R: Read> Read for CountingSeek<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-impl<R: io::Seek> io::Seek for CountingSeek<R> {
+impl<R: io::Seek> io::Seek for CountingHasher<R> {
     fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        debug_assert!(self.hasher.is_none(), "a hashed stream is read front to back");
         self.inner.seek(pos)
     }
 }
@@ -224,9 +224,9 @@ impl<R: Read> Drop for HashOnDrop<R> {
                 break;
             }
         }
-        let h = self.inner.hasher.finalize().to_hex().to_string();
+        let h = self.inner.hasher.take().map(|h| h.finalize().to_hex().to_string());
         if let Ok(mut s) = self.slot.lock() {
-            *s = Some(h);
+            *s = h;
         }
     }
 }
@@ -236,35 +236,6 @@ impl<R: Read> Drop for HashOnDrop<R> {
 pub fn hashing<R: Read>(inner: R, counter: Arc<AtomicU64>) -> (HashOnDrop<R>, HashSlot) {
     let slot: HashSlot = Arc::new(std::sync::Mutex::new(None));
     (HashOnDrop { inner: CountingHasher::new(inner, counter), slot: slot.clone() }, slot)
-}
-
-/// Hashes the (decompressed) log text as the pipeline reads it, when asked
-/// to; otherwise a plain pass-through.
-pub struct TextHasher<R> {
-    inner: R,
-    hasher: Option<blake3::Hasher>,
-}
-
-impl<R: Read> TextHasher<R> {
-    /// Wraps `inner`; hashes only when `enabled`.
-    pub fn new(inner: R, enabled: bool) -> Self {
-        TextHasher { inner, hasher: enabled.then(blake3::Hasher::new) }
-    }
-
-    /// The text's hash (hex), if enabled. Drops the reader.
-    pub fn finish(self) -> Option<String> {
-        self.hasher.map(|h| h.finalize().to_hex().to_string())
-    }
-}
-
-impl<R: Read> Read for TextHasher<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(h) = &mut self.hasher {
-            h.update(&buf[..n]);
-        }
-        Ok(n)
-    }
 }
 
 /// Opens a decompressing reader over `raw`, choosing the codec from the

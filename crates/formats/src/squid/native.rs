@@ -155,10 +155,13 @@ fn parse_wide<'a>(line: &'a str, f: &[&'a str; 10]) -> Option<Result<WebRecord<'
             format!("native line has a '{}' after the method that never closes", u.what),
         )));
     }
-    let text = |t: &Tok| &tail[t.start..t.end];
-    let plain = |t: &Tok| t.flags & (lex::QUOTED | lex::BRACKETED) == 0;
-    let h = (2..toks.len()).find(|&i| plain(&toks[i]) && is_hierarchy(text(&toks[i])))?;
+    let h = (2..toks.len()).find(|&i| is_plain(&toks[i]) && is_hierarchy(&tail[toks[i].start..toks[i].end]))?;
     Some(wide_record(tail, &toks, h, f))
+}
+
+/// A field written neither `"quoted"` nor `[bracketed]`.
+fn is_plain(t: &Tok) -> bool {
+    t.flags & (lex::QUOTED | lex::BRACKETED) == 0
 }
 
 /// [`parse_wide`] once the hierarchy field (`toks[h]`) is found.
@@ -169,7 +172,7 @@ fn wide_record<'a>(tail: &'a str, toks: &[Tok], h: usize, f: &[&'a str; 10]) -> 
     rec.user = dash_none(text(&toks[h - 1])).map(pct_decode);
     hierarchy(&mut rec, text(&toks[h]))?;
     let rest = &toks[h + 1..];
-    let plain = rest.iter().take_while(|t| t.flags & (lex::QUOTED | lex::BRACKETED) == 0).count();
+    let plain = rest.iter().take_while(|t| is_plain(t)).count();
     // A content type spans fields only through its parameters
     // (`text/html; charset=UTF-8`); any other unquoted field is not part of
     // this layout.
@@ -189,7 +192,7 @@ fn wide_record<'a>(tail: &'a str, toks: &[Tok], h: usize, f: &[&'a str; 10]) -> 
         if t.flags & lex::BRACKETED != 0 {
             continue;
         }
-        if t.flags & lex::QUOTED == 0 {
+        if is_plain(t) {
             return Err(reject(
                 RejectReason::FieldCount,
                 format!("native line has an unquoted field {} after its quoted values", snippet(text(t))),
