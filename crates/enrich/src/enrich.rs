@@ -113,7 +113,9 @@ struct HostFacts {
 /// record and never more memory than [`HOST_CACHE_MAX`] entries.
 struct HostCache {
     owner: u64,
-    map: std::collections::HashMap<Box<str>, HostFacts>,
+    /// foldhash, randomly seeded per map like the catalog's tables: SipHash
+    /// was a tenth of enrichment, and names are attacker-chosen.
+    map: foldhash::HashMap<Box<str>, HostFacts>,
 }
 
 /// Entries per thread before the host cache is emptied.
@@ -122,7 +124,7 @@ const HOST_CACHE_MAX: usize = 16 * 1024;
 thread_local! {
     static HOST_CACHE: std::cell::RefCell<HostCache> = std::cell::RefCell::new(HostCache {
         owner: u64::MAX,
-        map: std::collections::HashMap::new(),
+        map: foldhash::HashMap::default(),
     });
 }
 

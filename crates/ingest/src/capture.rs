@@ -47,6 +47,7 @@
 //! reason), like rejected log lines; no packet stops the run.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -66,7 +67,7 @@ use kensa_store::writer::PartitionedWriter;
 use kensa_store::{Case, InputResult, StoreError};
 
 use crate::pipeline::{SAMPLES_PER_INPUT, SAMPLES_PER_REASON};
-use crate::source::{hashing, quick_hash};
+use crate::source::{ReadAhead, hashing, quick_hash};
 use crate::{IngestOptions, InputOutcome, ProgressSink};
 
 /// Rows buffered per table before they are written. Each written batch is
@@ -776,10 +777,12 @@ fn clamp(v: u64) -> i64 {
 
 /// Reads the group's capture files in order through `engine`, filling each
 /// file's counters, and hands the engine's finished records to `emit`
-/// every [`DRAIN_EVERY`] packets and at the end.
+/// every [`DRAIN_EVERY`] packets and at the end. With `read_ahead`, each
+/// file is read and hashed on a thread of its own ([`ReadAhead`]).
 fn read_group(
     files: &mut [FileState],
     engine: &mut Engine,
+    read_ahead: bool,
     sink: &dyn ProgressSink,
     emit: &mut dyn FnMut(Drained) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
@@ -799,7 +802,19 @@ fn read_group(
             }
         };
         let (hashed, slot) = hashing(f, counter);
-        let mut reader = match CaptureReader::with_config(hashed, &files[idx].path, ReaderConfig::default()) {
+        // With a second core, reading and hashing overlap with decoding.
+        let src: Box<dyn Read + Send> = if read_ahead {
+            match ReadAhead::spawn(hashed) {
+                Ok(r) => Box::new(r),
+                Err(e) => {
+                    files[idx].message = Some(format!("cannot start a reading thread: {e}"));
+                    continue;
+                }
+            }
+        } else {
+            Box::new(hashed)
+        };
+        let mut reader = match CaptureReader::with_config(src, &files[idx].path, ReaderConfig::default()) {
             Ok(r) => r,
             Err(e) => {
                 files[idx].message = Some(format!("unreadable capture: {e}"));
@@ -880,6 +895,15 @@ fn read_group(
     let out = engine.finish();
     let lines = resolve_lines(&mut first_packet, &out.flows);
     emit(Drained { out, lines })
+}
+
+/// Closes `writers` in turn; their staged parts.
+fn finish_all(writers: Vec<PartitionedWriter>) -> Result<Vec<kensa_store::case::StagedPart>, StoreError> {
+    let mut parts = Vec::new();
+    for w in writers {
+        parts.extend(w.finish()?);
+    }
+    Ok(parts)
 }
 
 struct Candidate {
@@ -1021,7 +1045,7 @@ pub(crate) fn ingest_captures(
                 rows.flush(true)?;
                 Ok::<_, StoreError>(rows)
             });
-            let read = read_group(&mut files, &mut engine, sink, &mut |d| {
+            let read = read_group(&mut files, &mut engine, true, sink, &mut |d| {
                 // A closed channel means the sink failed; its error is
                 // the one reported (below).
                 tx.send(d).map_err(|_| StoreError::Corrupt("capture sink stopped".into()))
@@ -1034,13 +1058,29 @@ pub(crate) fn ingest_captures(
             read.map(|()| rows)
         })?;
     } else {
-        read_group(&mut files, &mut engine, sink, &mut |d| rows.take(d))?;
+        read_group(&mut files, &mut engine, false, sink, &mut |d| rows.take(d))?;
         rows.flush(true)?;
     }
     let engine_stats = engine.stats().clone();
+    // Closing a writer compresses its last pages and writes its footers: the
+    // one stretch of a capture ingest that nothing else overlaps, so with two
+    // threads the tables are closed on two.
+    let mut writers: Vec<PartitionedWriter> = rows.writers.drain().map(|(_, w)| w).collect();
     let mut parts = Vec::new();
-    for (_, w) in rows.writers.drain() {
-        parts.extend(w.finish()?);
+    if threads > 1 && writers.len() > 1 {
+        let half = writers.split_off(writers.len() / 2);
+        let (a, b) = std::thread::scope(|scope| {
+            let other = scope.spawn(move || finish_all(half));
+            let mine = finish_all(writers);
+            (mine, other.join())
+        });
+        parts.extend(a?);
+        match b {
+            Ok(b) => parts.extend(b?),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    } else {
+        parts.extend(finish_all(writers)?);
     }
     let flows_per_file = std::mem::take(&mut rows.flows_per_file);
     let web_rows = rows.web_rows;

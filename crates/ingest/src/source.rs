@@ -238,6 +238,127 @@ pub fn hashing<R: Read>(inner: R, counter: Arc<AtomicU64>) -> (HashOnDrop<R>, Ha
     (HashOnDrop { inner: CountingHasher::new(inner, counter), slot: slot.clone() }, slot)
 }
 
+/// Reads `inner` on a thread of its own, [`READ_AHEAD_CHUNK`] bytes at a
+/// time and up to [`READ_AHEAD_DEPTH`] chunks ahead of the consumer, so that
+/// the `read` system call and whatever `inner` does per byte (a
+/// [`HashOnDrop`]'s blake3) overlap with the consumer's work instead of
+/// adding to it. Used for captures, whose engine thread is the critical path
+/// of a two-thread ingest (BENCHMARKS.md, "read-ahead").
+///
+/// Dropping it stops the thread and waits for it, so `inner` has been dropped
+/// (and a [`HashOnDrop`] has published its hash) when the drop returns.
+/// Chunks go back to the thread for reuse, so memory stays at a few chunks.
+pub struct ReadAhead {
+    rx: Option<std::sync::mpsc::Receiver<io::Result<Vec<u8>>>>,
+    free: std::sync::mpsc::Sender<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+    done: bool,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Bytes per [`ReadAhead`] chunk.
+pub const READ_AHEAD_CHUNK: usize = 1 << 20;
+/// Chunks a [`ReadAhead`] may hold ready before its consumer takes them.
+pub const READ_AHEAD_DEPTH: usize = 4;
+
+impl ReadAhead {
+    /// Starts the reading thread over `inner`.
+    pub fn spawn<R: Read + Send + 'static>(mut inner: R) -> io::Result<ReadAhead> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(READ_AHEAD_DEPTH);
+        let (free, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let thread = std::thread::Builder::new().name("kensa-read".into()).spawn(move || {
+            loop {
+                // A recycled chunk keeps its full length: no zeroing.
+                let mut buf = free_rx.try_recv().unwrap_or_default();
+                buf.resize(READ_AHEAD_CHUNK, 0);
+                let mut n = 0;
+                let res = loop {
+                    if n == buf.len() {
+                        break Ok(n);
+                    }
+                    match inner.read(&mut buf[n..]) {
+                        Ok(0) => break Ok(n),
+                        Ok(k) => n += k,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                match res {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        // A closed channel: the consumer is gone.
+                        if tx.send(Ok(buf)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        // Bytes read before the error still go out first.
+                        buf.truncate(n);
+                        if n > 0 && tx.send(Ok(buf)).is_err() {
+                            break;
+                        }
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+            drop(inner);
+        })?;
+        Ok(ReadAhead { rx: Some(rx), free, cur: Vec::new(), pos: 0, done: false, thread: Some(thread) })
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.pos < self.cur.len() {
+                let n = out.len().min(self.cur.len() - self.pos);
+                out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            if self.done || out.is_empty() {
+                return Ok(0);
+            }
+            let used = std::mem::take(&mut self.cur);
+            if used.capacity() > 0 {
+                let _ = self.free.send(used);
+            }
+            self.pos = 0;
+            match self.rx.as_ref().map(|rx| rx.recv()) {
+                Some(Ok(Ok(chunk))) => self.cur = chunk,
+                Some(Ok(Err(e))) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Some(Err(_)) | None => {
+                    // The thread is gone: at the end of `inner`, or by a panic,
+                    // which must not pass for a clean end of input.
+                    self.done = true;
+                    if let Some(t) = self.thread.take()
+                        && t.join().is_err()
+                    {
+                        return Err(io::Error::other("the read-ahead thread failed"));
+                    }
+                    return Ok(0);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        // Closing the channel wakes a thread blocked on a full queue.
+        drop(self.rx.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Opens a decompressing reader over `raw`, choosing the codec from the
 /// first bytes. Returns the codec used.
 pub fn decompress<'a, R: Read + 'a>(raw: R) -> io::Result<(Box<dyn BufRead + 'a>, Compression)> {
@@ -378,6 +499,86 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// A reader that hands out `data` in uneven pieces, then fails once.
+    struct Uneven {
+        data: Vec<u8>,
+        pos: usize,
+        fail_at_end: bool,
+    }
+    impl Read for Uneven {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.pos == self.data.len() {
+                if std::mem::take(&mut self.fail_at_end) {
+                    return Err(io::Error::other("disk went away"));
+                }
+                return Ok(0);
+            }
+            let n = out.len().min(self.data.len() - self.pos).min(1 + self.pos % 70_001);
+            out[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 31 + i / 977) as u8).collect()
+    }
+
+    #[test]
+    fn read_ahead_gives_every_byte_in_order() {
+        // Several chunks, a partial last one, read through odd-sized buffers.
+        let data = pattern(3 * READ_AHEAD_CHUNK + 12_345);
+        let mut r = ReadAhead::spawn(Uneven { data: data.clone(), pos: 0, fail_at_end: false }).unwrap();
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 65_521];
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got.len(), data.len());
+        assert!(got == data, "bytes differ");
+        assert_eq!(r.read(&mut buf).unwrap(), 0, "stays at the end");
+        // An empty input is an immediate end.
+        let mut e = ReadAhead::spawn(io::empty()).unwrap();
+        assert_eq!(e.read(&mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn read_ahead_passes_on_an_error_after_the_bytes_before_it() {
+        let data = pattern(READ_AHEAD_CHUNK + 10);
+        let mut r = ReadAhead::spawn(Uneven { data: data.clone(), pos: 0, fail_at_end: true }).unwrap();
+        let mut got = Vec::new();
+        let err = loop {
+            let mut buf = vec![0u8; 100_000];
+            match r.read(&mut buf) {
+                Ok(0) => panic!("the error was swallowed as an end of input"),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err.to_string(), "disk went away");
+        assert!(got == data, "bytes before the error must all arrive");
+    }
+
+    #[test]
+    fn read_ahead_dropped_early_still_hashes_the_whole_input() {
+        let data = pattern(5 * READ_AHEAD_CHUNK + 7);
+        let counter = Arc::new(AtomicU64::new(0));
+        let (h, slot) = hashing(io::Cursor::new(data.clone()), counter.clone());
+        let mut r = ReadAhead::spawn(h).unwrap();
+        let mut buf = [0u8; 1000];
+        r.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf[..], &data[..1000]);
+        drop(r);
+        // The drop waited for the thread, which drained the rest into the hash.
+        let got = slot.lock().unwrap().clone();
+        assert_eq!(got.as_deref(), Some(blake3::hash(&data).to_hex().as_str()));
+        assert_eq!(counter.load(Ordering::Relaxed), data.len() as u64);
+    }
 
     #[test]
     fn sniffs_compression() {
