@@ -552,3 +552,16 @@ fn w3c_header_change_mid_file_applies_across_chunks() {
     let out = sql_csv(&case, "SELECT host, method, status, count(*) FROM web_requests GROUP BY 1, 2, 3 ORDER BY 1");
     assert_eq!(out, "host,method,status,count(*)\none.example,GET,200,60000\ntwo.example,POST,404,60000\n");
 }
+
+/// The binary runs on jemalloc with its decay setting: the `malloc_conf`
+/// symbol is only read if its (prefixed) name is right, and a wrong name
+/// would silently give the default (a resident set growing with captures).
+#[test]
+fn the_binary_allocator_is_jemalloc_with_its_decay_setting() {
+    let o = kensa().arg("--version").env("_RJEM_MALLOC_CONF", "stats_print:true").output().unwrap();
+    assert!(o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("jemalloc"), "no jemalloc statistics printed");
+    assert!(err.contains("opt.dirty_decay_ms: 1000"), "decay setting not applied");
+    assert!(err.contains("opt.muzzy_decay_ms: 0"), "muzzy decay setting not applied");
+}

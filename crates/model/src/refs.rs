@@ -71,9 +71,58 @@ pub fn decode_refs(b: &[u8]) -> Vec<(u32, u64)> {
     out
 }
 
+/// When every reference lies in one file `f` (most flows, even in a group of
+/// rotated captures): `f` and the same references re-based to file 0, the
+/// deltas unchanged, without decoding them into a list. Borrowed when `f`
+/// is already 0. `None` for references spanning files or malformed bytes.
+pub fn single_file(b: &[u8]) -> Option<(u32, std::borrow::Cow<'_, [u8]>)> {
+    let mut pos = 0;
+    let mut file = None;
+    while pos < b.len() {
+        let f = get_varint(b, &mut pos)?;
+        get_varint(b, &mut pos)?;
+        match file {
+            None => file = Some(f),
+            Some(x) if x == f => {}
+            Some(_) => return None,
+        }
+    }
+    let f = u32::try_from(file?).ok()?;
+    if f == 0 {
+        return Some((0, std::borrow::Cow::Borrowed(b)));
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut pos = 0;
+    while pos < b.len() {
+        get_varint(b, &mut pos)?;
+        let d = get_varint(b, &mut pos)?;
+        put_varint(&mut out, 0);
+        put_varint(&mut out, d);
+    }
+    Some((f, std::borrow::Cow::Owned(out)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_file_rebases_to_file_zero_without_changing_offsets() {
+        for file in [0u32, 1, 200, 70_000] {
+            let refs: Vec<(u32, u64)> = [24u64, 1524, 1_000_000_000_000, 1_000_000_000_090].iter().map(|o| (file, *o)).collect();
+            let b = encode_refs(&refs);
+            let (f, local) = single_file(&b).expect("one file");
+            assert_eq!(f, file);
+            let want: Vec<(u32, u64)> = refs.iter().map(|r| (0, r.1)).collect();
+            assert_eq!(decode_refs(&local), want);
+            assert_eq!(&*local, &encode_refs(&want)[..]);
+            assert_eq!(matches!(local, std::borrow::Cow::Borrowed(_)), file == 0);
+        }
+        assert_eq!(single_file(&encode_refs(&[(0, 5), (1, 6)])), None, "two files");
+        assert_eq!(single_file(&[]), None, "no references");
+        assert_eq!(single_file(&[0x80]), None, "cut varint");
+        assert_eq!(single_file(&[0, 0x80]), None, "cut delta");
+    }
 
     #[test]
     fn round_trip_across_files_and_backwards_offsets() {

@@ -345,6 +345,35 @@ pub struct EngineOutput {
     pub http: Vec<http::HttpRecord>,
     /// SSH connections.
     pub ssh: Vec<SshRecord>,
+    /// Flows still open that DNS, HTTP or TLS records of this output belong
+    /// to (DNS and HTTP records are emitted as they are parsed, their flow
+    /// only when it ends): their endpoints as of the drain, so that a
+    /// consumer streaming drains can place every record. Filled by
+    /// [`Engine::drain_output`]; empty from [`Engine::finish`], which ends
+    /// every flow.
+    pub live: Vec<LiveFlow>,
+}
+
+/// An open flow's endpoints, for records drained before it ends (see
+/// [`EngineOutput::live`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveFlow {
+    /// The flow's id (as in its records and, later, its [`FlowRecord`]).
+    pub flow_id: u64,
+    /// First packet (ns since epoch).
+    pub first_ts_ns: i64,
+    /// IP protocol.
+    pub proto: u8,
+    /// Client address (as oriented so far).
+    pub client_ip: IpAddr,
+    /// Client port.
+    pub client_port: u16,
+    /// Server address.
+    pub server_ip: IpAddr,
+    /// Server port.
+    pub server_port: u16,
+    /// (file index, offset) of the flow's first packet.
+    pub first_ref: Option<(u32, u64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -462,6 +491,8 @@ pub struct Engine {
     cfg: EngineConfig,
     /// Boxed: probing the table then touches small buckets, not whole flows.
     flows: HashMap<FlowKey, Box<Flow>, foldhash::fast::RandomState>,
+    /// The key of each live flow by flow id, for [`EngineOutput::live`].
+    ids: HashMap<u64, FlowKey, foldhash::fast::RandomState>,
     out: EngineOutput,
     stats: EngineStats,
     clock: i64,
@@ -480,6 +511,7 @@ impl Engine {
         Engine {
             cfg,
             flows: HashMap::default(),
+            ids: HashMap::default(),
             out: EngineOutput::default(),
             stats: EngineStats::default(),
             clock: i64::MIN,
@@ -507,7 +539,52 @@ impl Engine {
     /// Take the records finished so far (flows expire as time advances), so a
     /// caller can stream them out while processing.
     pub fn drain_output(&mut self) -> EngineOutput {
-        std::mem::take(&mut self.out)
+        let mut out = std::mem::take(&mut self.out);
+        let ended: std::collections::HashSet<u64, foldhash::fast::RandomState> =
+            out.flows.iter().map(|f| f.flow_id).collect();
+        let mut seen = std::collections::HashSet::<u64, foldhash::fast::RandomState>::default();
+        let ids = out.dns.iter().map(|d| d.flow_id).chain(out.http.iter().map(|h| h.flow_id)).chain(out.tls.iter().map(|t| t.flow_id));
+        for id in ids {
+            if ended.contains(&id) || !seen.insert(id) {
+                continue;
+            }
+            if let Some(live) = self.live_flow(id) {
+                out.live.push(live);
+            }
+        }
+        out
+    }
+
+    /// The endpoints of the open flow `id`, if there is one.
+    fn live_flow(&self, id: u64) -> Option<LiveFlow> {
+        let k = self.ids.get(&id)?;
+        let f = self.flows.get(k).filter(|f| f.id == id)?;
+        let (ci, cp, si, sp) = if f.a_is_client { (k.a, k.ap, k.b, k.bp) } else { (k.b, k.bp, k.a, k.ap) };
+        let b = &f.refs.bytes;
+        let mut pos = 0;
+        let first_ref = match (kensa_model::refs::get_varint(b, &mut pos), kensa_model::refs::get_varint(b, &mut pos)) {
+            (Some(fi), Some(off)) => u32::try_from(fi).ok().map(|fi| (fi, off)),
+            _ => None,
+        };
+        Some(LiveFlow {
+            flow_id: id,
+            first_ts_ns: f.first_ts,
+            proto: k.proto,
+            client_ip: ci,
+            client_port: cp,
+            server_ip: si,
+            server_port: sp,
+            first_ref,
+        })
+    }
+
+    /// Removes a flow from the table (and its id from the index).
+    fn take_flow(&mut self, k: &FlowKey) -> Option<Box<Flow>> {
+        let f = self.flows.remove(k)?;
+        if self.ids.get(&f.id) == Some(k) {
+            self.ids.remove(&f.id);
+        }
+        Some(f)
     }
 
     /// Process one captured packet.
@@ -562,7 +639,7 @@ impl Engine {
         if let Some(f) = self.flows.get(&key)
             && ts.saturating_sub(f.first_ts) > self.cfg.active_ns
         {
-            let f = self.flows.remove(&key).expect("present");
+            let f = self.take_flow(&key).expect("present");
             self.stats.flows_active += 1;
             self.emit(key, *f, EndReason::Active);
         }
@@ -572,6 +649,7 @@ impl Engine {
             }
             let f = new_flow(&key, src_is_a, d, ts);
             self.stats.flows_created += 1;
+            self.ids.insert(f.id, key);
             self.flows.insert(key, Box::new(f));
         }
     }
@@ -664,7 +742,7 @@ impl Engine {
             .map(|(k, _)| *k)
             .collect();
         for k in expired {
-            if let Some(f) = self.flows.remove(&k) {
+            if let Some(f) = self.take_flow(&k) {
                 let why = if all {
                     self.stats.flows_end_of_capture += 1;
                     EndReason::EndOfCapture
@@ -683,7 +761,7 @@ impl Engine {
         let n = (seen.len() / 10).max(1);
         seen.select_nth_unstable_by_key(n - 1, |x| x.0);
         for (_, k) in seen.into_iter().take(n) {
-            if let Some(f) = self.flows.remove(&k) {
+            if let Some(f) = self.take_flow(&k) {
                 self.stats.flows_evicted += 1;
                 self.emit(k, *f, EndReason::Evicted);
             }
@@ -718,8 +796,7 @@ impl Engine {
         }
         if let Some(q) = f.quic.take() {
             self.stats.quic_undecryptable += q.undecryptable as u64;
-            // A QUIC handshake record held for its server's Initial (JA4S).
-            #[cfg(feature = "ja4plus")]
+            // The QUIC handshake record, held until now.
             self.out.tls.extend(q.pending);
         }
         let (ci, cp, si, sp) = if f.a_is_client {
@@ -1208,13 +1285,10 @@ fn udp_data(
         {
             f.app = AppProto::Quic;
             f.method = IdentMethod::Content;
-            #[cfg(not(feature = "ja4plus"))]
-            out.tls.push(r);
-            // Held for the server's Initial (JA4S); emitted with it or at flow end.
-            #[cfg(feature = "ja4plus")]
-            {
-                q.pending = Some(r);
-            }
+            // Held until the flow ends, as a TCP handshake's record is: the
+            // web row derived from it carries the flow's duration and bytes
+            // (and with `ja4plus` the server's Initial adds its JA4S).
+            q.pending = Some(r);
         }
         return;
     }
@@ -1227,7 +1301,7 @@ fn udp_data(
         let j = crate::ja4plus::ja4s(&sh, crate::tls::fingerprint::Ja4Transport::Quic);
         r.ja4s = Some(j.ja4s);
         r.ja4s_r = Some(j.ja4s_r);
-        out.tls.push(r);
+        q.pending = Some(r);
     }
     if f.app == AppProto::Dns
         || d.sport == 53

@@ -131,7 +131,7 @@ pub mod ssh;
 pub mod tls;
 
 pub use engine::{
-    AppProto, EndReason, Engine, EngineConfig, EngineOutput, EngineStats, FlowRecord, PacketRefs,
+    AppProto, EndReason, Engine, EngineConfig, EngineOutput, EngineStats, FlowRecord, LiveFlow, PacketRefs,
 };
 pub use ident::IdentMethod;
 pub use reader::{

@@ -242,9 +242,8 @@ pub struct QuicState {
     server: Crypto,
     #[cfg(feature = "ja4plus")]
     server_done: bool,
-    /// The handshake record, held until the server's ServerHello gives its
-    /// JA4S (or the flow ends).
-    #[cfg(feature = "ja4plus")]
+    /// The handshake record, held until the flow ends (with `ja4plus`, the
+    /// server's ServerHello adds its JA4S meanwhile).
     pub(crate) pending: Option<TlsRecord>,
 }
 
