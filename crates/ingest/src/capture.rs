@@ -46,6 +46,7 @@
 //! blocks) are counted per file by reason with samples (packet number and
 //! reason), like rejected log lines; no packet stops the run.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -55,7 +56,6 @@ use std::time::Instant;
 
 use kensa_model::WebRecord;
 use kensa_model::refs::{get_varint, single_file};
-use std::borrow::Cow;
 use kensa_pcap::{AppProto, CaptureReader, Engine, EngineConfig, EngineOutput, FlowRecord, Packet, ReaderConfig};
 use kensa_store::case::RejectSample;
 use kensa_store::group::{CaptureFile, MailRow};

@@ -272,36 +272,20 @@ impl ReadAhead {
                 // A recycled chunk keeps its full length: no zeroing.
                 let mut buf = free_rx.try_recv().unwrap_or_default();
                 buf.resize(READ_AHEAD_CHUNK, 0);
-                let mut n = 0;
-                let res = loop {
-                    if n == buf.len() {
-                        break Ok(n);
-                    }
-                    match inner.read(&mut buf[n..]) {
-                        Ok(0) => break Ok(n),
-                        Ok(k) => n += k,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => break Err(e),
-                    }
-                };
-                match res {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        buf.truncate(n);
-                        // A closed channel: the consumer is gone.
-                        if tx.send(Ok(buf)).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        // Bytes read before the error still go out first.
-                        buf.truncate(n);
-                        if n > 0 && tx.send(Ok(buf)).is_err() {
-                            break;
-                        }
+                let (n, err) = fill(&mut inner, &mut buf);
+                buf.truncate(n);
+                // Bytes read before an error still go out first. A closed
+                // channel: the consumer is gone.
+                if n > 0 && tx.send(Ok(buf)).is_err() {
+                    break;
+                }
+                match err {
+                    Some(e) => {
                         let _ = tx.send(Err(e));
                         break;
                     }
+                    None if n == 0 => break,
+                    None => {}
                 }
             }
             drop(inner);
@@ -483,16 +467,25 @@ pub fn quick_hash(path: &Path) -> io::Result<(String, u64)> {
 }
 
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    match fill(r, buf) {
+        (n, None) => Ok(n),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// Reads until `buf` is full or the input ends: the bytes read, and the
+/// error that stopped it early, if one did.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> (usize, Option<io::Error>) {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return (n, Some(e)),
         }
     }
-    Ok(n)
+    (n, None)
 }
 
 #[cfg(test)]
