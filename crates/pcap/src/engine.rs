@@ -364,7 +364,8 @@ pub struct LiveFlow {
     pub first_ts_ns: i64,
     /// IP protocol.
     pub proto: u8,
-    /// Client address (as oriented so far).
+    /// Client address (a flow's orientation is fixed when it starts, so
+    /// this is the client its [`FlowRecord`] will name).
     pub client_ip: IpAddr,
     /// Client port.
     pub client_port: u16,
