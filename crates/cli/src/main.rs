@@ -15,10 +15,11 @@ mod triage;
 mod serve;
 
 /// jemalloc instead of glibc's malloc. Capture ingest allocates records on
-/// the engine thread and frees them on the Parquet thread; glibc spent about
-/// 15 % of the engine thread in `malloc`/`free`/consolidation and page faults
-/// on that pattern, jemalloc's per-thread caches do not (BENCHMARKS.md,
-/// "Allocator"). The same allocator serves proxy-log ingest and DataFusion.
+/// the engine thread and frees them on the Parquet thread; with glibc about
+/// a fifth of the engine thread's samples were `malloc`/`free`/consolidation
+/// on that pattern (plus page faults), which jemalloc's per-thread caches
+/// avoid (BENCHMARKS.md, "Full pcap ingest, session 8"). The same allocator
+/// serves proxy-log ingest and DataFusion.
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
