@@ -55,7 +55,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use kensa_model::WebRecord;
-use kensa_model::refs::{get_varint, single_file};
+use kensa_model::refs::single_file;
 use kensa_pcap::{AppProto, CaptureReader, Engine, EngineConfig, EngineOutput, FlowRecord, Packet, ReaderConfig};
 use kensa_store::case::RejectSample;
 use kensa_store::group::{CaptureFile, MailRow};
@@ -83,7 +83,7 @@ const FLUSH_ROWS: usize = 64 * 1024;
 /// drains keep the sink thread fed evenly: with 64 Ki packets per drain the
 /// two threads took turns waiting for each other, and a two-thread ingest
 /// of the bench capture took ≈ 10 % longer (BENCHMARKS.md, session 8).
-const DRAIN_EVERY: u64 = 4 * 1024;
+pub(crate) const DRAIN_EVERY: u64 = 4 * 1024;
 /// Drains queued between the reading thread and the sink thread (each is
 /// the records finished during [`DRAIN_EVERY`] packets, a few hundred kB):
 /// enough to smooth out bursts, few enough to keep memory bounded.
@@ -356,16 +356,7 @@ struct Drained {
 fn resolve_lines(first_packet: &mut HashMap<(u32, u64), u64>, flows: &[FlowRecord]) -> Vec<Option<u64>> {
     flows
         .iter()
-        .map(|f| {
-            // The first reference is (file index, absolute offset).
-            let b = &f.packet_refs.bytes;
-            let mut pos = 0;
-            let first = match (get_varint(b, &mut pos), get_varint(b, &mut pos)) {
-                (Some(fi), Some(off)) => (fi as u32, off),
-                _ => (0, 0),
-            };
-            first_packet.remove(&first)
-        })
+        .map(|f| first_packet.remove(&f.packet_refs.first().unwrap_or((0, 0))))
         .collect()
 }
 
@@ -968,21 +959,10 @@ struct Candidate {
     first_ts: Option<i64>,
 }
 
-/// Ingests the capture files `paths` as one group (see the module docs).
+/// Ingests the capture files `paths` as one group (see the module docs),
+/// draining the engine every `drain_every` packets ([`DRAIN_EVERY`]; tests
+/// drain after every packet to prove the rows do not depend on it).
 pub(crate) fn ingest_captures(
-    case: &mut Case,
-    run_id: i64,
-    paths: &[PathBuf],
-    opts: &IngestOptions,
-    sink: &dyn ProgressSink,
-    out: &mut Vec<InputOutcome>,
-) -> Result<(), StoreError> {
-    ingest_captures_draining(case, run_id, paths, opts, sink, out, DRAIN_EVERY)
-}
-
-/// [`ingest_captures`], draining the engine every `drain_every` packets
-/// (tests drain after every packet to prove the rows do not depend on it).
-fn ingest_captures_draining(
     case: &mut Case,
     run_id: i64,
     paths: &[PathBuf],
@@ -1295,7 +1275,7 @@ mod tests {
         let run = case.begin_run("test").unwrap();
         let opts = IngestOptions { threads, ..Default::default() };
         let mut out = Vec::new();
-        ingest_captures_draining(&mut case, run, caps, &opts, &crate::NoProgress, &mut out, drain_every).unwrap();
+        ingest_captures(&mut case, run, caps, &opts, &crate::NoProgress, &mut out, drain_every).unwrap();
         // The corpus holds byte-identical copies of some captures ("duplicate").
         for o in &out {
             assert!(matches!(o.status, "ingested" | "empty" | "duplicate"), "{}: {} {:?}", o.path, o.status, o.message);

@@ -147,7 +147,7 @@ pub fn ingest(
         }
     }
     if !captures.is_empty() {
-        capture::ingest_captures(case, run_id, &captures, opts, sink, &mut out)?;
+        capture::ingest_captures(case, run_id, &captures, opts, sink, &mut out, capture::DRAIN_EVERY)?;
     }
     Ok(out)
 }

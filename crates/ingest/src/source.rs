@@ -294,13 +294,21 @@ impl ReadAhead {
     }
 }
 
+/// Copies what is left of `held` from `*pos` into `out`, advancing `*pos`;
+/// `None` once `held` is used up (the caller refills it). The `Read` step of
+/// the adapters that hold decoded or read-ahead bytes.
+fn serve(held: &[u8], pos: &mut usize, out: &mut [u8]) -> Option<usize> {
+    let rest = held.get(*pos..).filter(|r| !r.is_empty())?;
+    let n = out.len().min(rest.len());
+    out[..n].copy_from_slice(&rest[..n]);
+    *pos += n;
+    Some(n)
+}
+
 impl Read for ReadAhead {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         loop {
-            if self.pos < self.cur.len() {
-                let n = out.len().min(self.cur.len() - self.pos);
-                out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
-                self.pos += n;
+            if let Some(n) = serve(&self.cur, &mut self.pos, out) {
                 return Ok(n);
             }
             if self.done || out.is_empty() {
@@ -394,10 +402,7 @@ impl<R: BufRead> Utf16ToUtf8<R> {
 impl<R: BufRead> Read for Utf16ToUtf8<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            if self.pos < self.out.len() {
-                let n = buf.len().min(self.out.len() - self.pos);
-                buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-                self.pos += n;
+            if let Some(n) = serve(&self.out, &mut self.pos, buf) {
                 return Ok(n);
             }
             if self.done {

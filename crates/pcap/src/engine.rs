@@ -291,6 +291,15 @@ impl PacketRefs {
     pub fn decode(&self) -> Vec<(u32, u64)> {
         kensa_model::refs::decode_refs(&self.bytes)
     }
+
+    /// The first reference: (file index, absolute offset) of the flow's
+    /// first packet, without decoding the rest.
+    pub fn first(&self) -> Option<(u32, u64)> {
+        let mut pos = 0;
+        let file = kensa_model::refs::get_varint(&self.bytes, &mut pos)?;
+        let offset = kensa_model::refs::get_varint(&self.bytes, &mut pos)?;
+        Some((u32::try_from(file).ok()?, offset))
+    }
 }
 
 /// Everything the engine skipped or dropped, plus totals.
@@ -561,12 +570,6 @@ impl Engine {
         let k = self.ids.get(&id)?;
         let f = self.flows.get(k).filter(|f| f.id == id)?;
         let (ci, cp, si, sp) = if f.a_is_client { (k.a, k.ap, k.b, k.bp) } else { (k.b, k.bp, k.a, k.ap) };
-        let b = &f.refs.bytes;
-        let mut pos = 0;
-        let first_ref = match (kensa_model::refs::get_varint(b, &mut pos), kensa_model::refs::get_varint(b, &mut pos)) {
-            (Some(fi), Some(off)) => u32::try_from(fi).ok().map(|fi| (fi, off)),
-            _ => None,
-        };
         Some(LiveFlow {
             flow_id: id,
             first_ts_ns: f.first_ts,
@@ -575,7 +578,7 @@ impl Engine {
             client_port: cp,
             server_ip: si,
             server_port: sp,
-            first_ref,
+            first_ref: f.refs.first(),
         })
     }
 
