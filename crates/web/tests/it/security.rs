@@ -2,7 +2,7 @@
 //! headers, downloads that must not take paths, SQL that writes, and a case
 //! full of hostile strings that must come back escaped.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -8,7 +8,7 @@
 //! Without chromium/chromedriver the test is skipped, unless `CI` is set,
 //! where it fails.
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener as StdListener;
 use std::path::Path;

@@ -1,6 +1,5 @@
 //! A case full of hostile strings, built with the real ingest pipeline, plus
 //! findings that carry the same strings, for the workbench tests.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
