@@ -41,6 +41,9 @@ pub fn normalize_host(host: &str) -> Cow<'_, str> {
 /// naive "is this an IP?" checks. Returns `None` for names.
 pub fn parse_ip_literal(host: &str) -> Option<IpAddr> {
     let h = host.trim();
+    if let Some(ip) = canonical_ipv4(h.as_bytes()) {
+        return Some(IpAddr::V4(ip));
+    }
     let h = h
         .strip_prefix('[')
         .and_then(|x| x.strip_suffix(']'))
@@ -54,6 +57,40 @@ pub fn parse_ip_literal(host: &str) -> Option<IpAddr> {
         return Some(IpAddr::V4(ip));
     }
     whatwg_ipv4(h).map(IpAddr::V4)
+}
+
+/// The common spelling, `a.b.c.d` with decimal octets and no leading zeros,
+/// read in one pass; `None` for anything else (the caller then tries the
+/// general parsers, which accept a superset).
+///
+/// Why hand-written: every proxy-log row carries a client and usually a
+/// server address, and `str::parse::<Ipv4Addr>` was ≈ 2 % of a Squid ingest.
+fn canonical_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, o) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v: u32 = 0;
+        while let Some(d) = s.get(i).filter(|b| b.is_ascii_digit()) {
+            v = v * 10 + u32::from(d - b'0');
+            i += 1;
+            if i - start > 3 {
+                return None;
+            }
+        }
+        let len = i - start;
+        if len == 0 || (len > 1 && s[start] == b'0') {
+            return None;
+        }
+        *o = u8::try_from(v).ok()?;
+    }
+    (i == s.len()).then_some(Ipv4Addr::from(octets))
 }
 
 /// The WHATWG "IPv4 parser", applied only when the last label is numeric
@@ -292,6 +329,41 @@ pub(crate) fn check_name(n: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dotted_quad_fast_path_accepts_exactly_what_std_accepts() {
+        // Every string over a small alphabet up to 9 bytes would be too many;
+        // take the edge cases plus a deterministic sweep of mutations.
+        let mut cases: Vec<String> = [
+            "0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3",
+            "01.2.3.4", "1.2.3.04", "1.2.3.0", "10.0.0.1", "1.2.3.4 ", "1.2.3.4:80", "1234.1.1.1",
+            "1.2.3.999", "1.2.3.-1", "+1.2.3.4", "1.2.3.4a", "a.b.c.d", "", "0x1.2.3.4", "00.0.0.0",
+            "192.168.001.1", "4294967295", "1.2.3.4\u{0}",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let alphabet = b"0123459.x ";
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (x % 16) as usize;
+            let s: String = (0..len)
+                .map(|k| char::from(alphabet[((x >> (4 * k % 60)) % alphabet.len() as u64) as usize]))
+                .collect();
+            cases.push(s);
+        }
+        for c in &cases {
+            let fast = canonical_ipv4(c.as_bytes());
+            let std = c.parse::<Ipv4Addr>().ok();
+            assert_eq!(fast, std, "{c:?}");
+        }
+        // The general path still takes what the fast path leaves.
+        assert_eq!(parse_ip_literal("0300.0250.1.1"), Some(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 1))));
+        assert_eq!(parse_ip_literal(" 10.1.2.3 "), Some(IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3))));
+    }
 
     #[test]
     fn normalisation() {

@@ -57,6 +57,7 @@ use std::time::Instant;
 use kensa_model::WebRecord;
 use kensa_model::refs::single_file;
 use kensa_pcap::{AppProto, CaptureReader, Engine, EngineConfig, EngineOutput, FlowRecord, Packet, ReaderConfig};
+use kensa_store::arrow::record_batch::RecordBatch;
 use kensa_store::case::RejectSample;
 use kensa_store::group::{CaptureFile, MailRow};
 use kensa_store::packet::{
@@ -395,27 +396,39 @@ impl Sink<'_> {
     /// Writes every table holding `FLUSH_ROWS` rows or more (all non-empty
     /// ones when `all`).
     fn flush(&mut self, all: bool) -> Result<(), StoreError> {
+        for (table, batch) in self.due_batches(all)? {
+            self.writer(table).write(&batch)?;
+        }
+        Ok(())
+    }
+
+    /// The pending rows of every table holding `FLUSH_ROWS` rows or more
+    /// (all non-empty ones when `all`) as batches, with their tables'
+    /// writers created.
+    fn due_batches(&mut self, all: bool) -> Result<Vec<(&'static str, RecordBatch)>, StoreError> {
         let due = |n: usize| n > 0 && (all || n >= FLUSH_ROWS);
-        macro_rules! flush_table {
+        let mut out = Vec::new();
+        macro_rules! take_table {
             ($buf:ident, $name:expr) => {
                 if due(self.$buf.len()) {
-                    let b = self.$buf.finish()?;
-                    self.writer($name).write(&b)?;
+                    out.push(($name, self.$buf.finish()?));
                 }
             };
         }
-        flush_table!(flows, pt::FLOWS);
-        flush_table!(dns, pt::DNS);
-        flush_table!(tls, pt::TLS);
-        flush_table!(http, pt::HTTP);
-        flush_table!(ssh, pt::SSH);
-        flush_table!(quic, pt::QUIC);
-        flush_table!(packets, pt::FLOW_PACKETS);
+        take_table!(flows, pt::FLOWS);
+        take_table!(dns, pt::DNS);
+        take_table!(tls, pt::TLS);
+        take_table!(http, pt::HTTP);
+        take_table!(ssh, pt::SSH);
+        take_table!(quic, pt::QUIC);
+        take_table!(packets, pt::FLOW_PACKETS);
         if due(self.web.len()) {
-            let b = self.web.finish();
-            self.writer(WEB_REQUESTS).write(&b)?;
+            out.push((WEB_REQUESTS, self.web.finish()));
         }
-        Ok(())
+        for (table, _) in &out {
+            self.writer(table);
+        }
+        Ok(out)
     }
 
     fn push_web(&mut self, rec: &WebRecord<'_>, file_idx: usize, line: u64) {
@@ -942,13 +955,37 @@ fn read_group(
     emit(Drained { out, lines, live_lines: Vec::new() })
 }
 
-/// Closes `writers` in turn; their staged parts.
-fn finish_all(writers: Vec<PartitionedWriter>) -> Result<Vec<kensa_store::case::StagedPart>, StoreError> {
+/// Writes each writer's last batch, if any, and closes it; the staged parts.
+fn finish_all(
+    writers: Vec<(PartitionedWriter, Option<RecordBatch>)>,
+) -> Result<Vec<kensa_store::case::StagedPart>, StoreError> {
     let mut parts = Vec::new();
-    for w in writers {
+    for (mut w, last) in writers {
+        if let Some(b) = last {
+            w.write(&b)?;
+        }
         parts.extend(w.finish()?);
     }
     Ok(parts)
+}
+
+/// Splits writers (with their last batches) into two lists of about equal
+/// work: a writer's work counts its last batch's rows plus a fixed share
+/// for closing it (compressing its last pages, writing its footer).
+fn split_work(
+    mut writers: Vec<(PartitionedWriter, Option<RecordBatch>)>,
+) -> [Vec<(PartitionedWriter, Option<RecordBatch>)>; 2] {
+    const CLOSE_ROWS: usize = 4096;
+    let work = |w: &(PartitionedWriter, Option<RecordBatch>)| CLOSE_ROWS + w.1.as_ref().map_or(0, RecordBatch::num_rows);
+    writers.sort_by_key(|w| std::cmp::Reverse(work(w)));
+    let mut lists: [Vec<_>; 2] = [Vec::new(), Vec::new()];
+    let mut load = [0usize; 2];
+    for w in writers {
+        let i = usize::from(load[1] < load[0]);
+        load[i] += work(&w);
+        lists[i].push(w);
+    }
+    lists
 }
 
 struct Candidate {
@@ -1081,19 +1118,21 @@ pub(crate) fn ingest_captures(
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
     };
+    let mut last: Vec<(&'static str, RecordBatch)> = Vec::new();
     if threads > 1 {
         // Two stages: this thread reads, decodes and tracks flows; the sink
         // thread builds Arrow batches and encodes Parquet. The channel is
         // bounded, so a slow sink stalls the reader instead of queueing
         // drained records without limit.
-        rows = std::thread::scope(|scope| {
+        (rows, last) = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Drained>(PIPELINE_DEPTH);
             let worker = scope.spawn(move || {
                 for d in rx {
                     rows.take(d)?;
                 }
-                rows.flush(true)?;
-                Ok::<_, StoreError>(rows)
+                // The last rows are encoded below, on both threads.
+                let last = rows.due_batches(true)?;
+                Ok::<_, StoreError>((rows, last))
             });
             let read = read_group(&mut files, &mut engine, drain_every, true, sink, &mut |d| {
                 // A closed channel means the sink failed; its error is
@@ -1112,16 +1151,23 @@ pub(crate) fn ingest_captures(
         rows.flush(true)?;
     }
     let engine_stats = engine.stats().clone();
-    // Closing a writer compresses its last pages and writes its footers: the
-    // one stretch of a capture ingest that nothing else overlaps, so with two
-    // threads the tables are closed on two.
-    let mut writers: Vec<PartitionedWriter> = rows.writers.drain().map(|(_, w)| w).collect();
+    // Encoding the last rows of each table, compressing its last pages and
+    // writing its footers: the one stretch of a capture ingest that nothing
+    // else overlaps, so with two threads it runs on two, split by work.
+    let mut writers: Vec<(PartitionedWriter, Option<RecordBatch>)> = rows
+        .writers
+        .drain()
+        .map(|(table, w)| {
+            let batch = last.iter().position(|(t, _)| *t == table).map(|i| last.swap_remove(i).1);
+            (w, batch)
+        })
+        .collect();
     let mut parts = Vec::new();
     if threads > 1 && writers.len() > 1 {
-        let half = writers.split_off(writers.len() / 2);
+        let [mine, other] = split_work(std::mem::take(&mut writers));
         let (a, b) = std::thread::scope(|scope| {
-            let other = scope.spawn(move || finish_all(half));
-            let mine = finish_all(writers);
+            let other = scope.spawn(move || finish_all(other));
+            let mine = finish_all(mine);
             (mine, other.join())
         });
         parts.extend(a?);

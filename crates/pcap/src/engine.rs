@@ -726,7 +726,7 @@ impl Engine {
     fn sweep(&mut self, all: bool) {
         let clock = self.clock;
         let cfg = &self.cfg;
-        let expired: Vec<FlowKey> = self
+        let mut expired: Vec<((i64, Option<(u32, u64)>, u64), FlowKey)> = self
             .flows
             .iter()
             .filter(|(k, f)| {
@@ -743,9 +743,15 @@ impl Engine {
                     clock.saturating_sub(f.last_ts) > idle
                 }
             })
-            .map(|(k, _)| *k)
+            .map(|(k, f)| ((f.first_ts, f.refs.first(), f.id), *k))
             .collect();
-        for k in expired {
+        // The table iterates in the order of its per-process random hash
+        // seed (kept: flow keys are attacker-chosen); ending flows in the
+        // order they began (first packet's time, then its place in the
+        // input) makes a case's row order, and so its part files, the same
+        // from run to run.
+        expired.sort_unstable_by_key(|x| x.0);
+        for (_, k) in expired {
             if let Some(f) = self.take_flow(&k) {
                 let why = if all {
                     self.stats.flows_end_of_capture += 1;
@@ -760,11 +766,16 @@ impl Engine {
     }
 
     fn evict(&mut self) {
-        let mut seen: Vec<(i64, FlowKey)> =
-            self.flows.iter().map(|(k, f)| (f.last_ts, *k)).collect();
+        let mut seen: Vec<((i64, Option<(u32, u64)>, u64), FlowKey)> =
+            self.flows.iter().map(|(k, f)| ((f.last_ts, f.refs.first(), f.id), *k)).collect();
         let n = (seen.len() / 10).max(1);
+        // Least recently seen first, ties by first packet's place in the
+        // input, emitted in that order: the same flows go, in the same
+        // order, whatever the table's hash seed.
         seen.select_nth_unstable_by_key(n - 1, |x| x.0);
-        for (_, k) in seen.into_iter().take(n) {
+        seen.truncate(n);
+        seen.sort_unstable_by_key(|x| x.0);
+        for (_, k) in seen {
             if let Some(f) = self.take_flow(&k) {
                 self.stats.flows_evicted += 1;
                 self.emit(k, *f, EndReason::Evicted);
@@ -1435,6 +1446,37 @@ mod tests {
             ),
             (1, 1, 1)
         );
+    }
+
+    /// Flows ended together (end of capture, eviction) come out in the
+    /// order they began, not in the hash table's order, which differs from
+    /// engine to engine (each table draws its own seed).
+    #[test]
+    fn flows_ending_together_come_out_in_the_order_they_began() {
+        let hello = |i: u16| {
+            let hs = client_hello(&[0x1301], &[sni_ext(&format!("h{i}.example"))]);
+            let mut rec = vec![0x16, 3, 1, (hs.len() >> 8) as u8, hs.len() as u8];
+            rec.extend_from_slice(&hs);
+            rec
+        };
+        let run = |max_flows: usize| {
+            let mut e = Engine::new(EngineConfig { max_flows, ..Default::default() });
+            let mut sni = Vec::new();
+            for i in 0..64u16 {
+                let p = eth_ipv4_tcp(C, S, 30000 + i, 443, tcpflag::ACK | tcpflag::PSH, 1, &hello(i));
+                // Pairs share a timestamp: ties are broken by flow id.
+                e.process(&pkt(&p, 1_000 + i64::from(i / 2), u64::from(i) * 100));
+                sni.extend(e.drain_output().tls.into_iter().filter_map(|t| t.sni));
+            }
+            sni.extend(e.finish().tls.into_iter().filter_map(|t| t.sni));
+            sni
+        };
+        let began: Vec<String> = (0..64).map(|i| format!("h{i}.example")).collect();
+        for max_flows in [1000, 16] {
+            for _ in 0..4 {
+                assert_eq!(run(max_flows), began, "max_flows {max_flows}");
+            }
+        }
     }
 
     #[test]
