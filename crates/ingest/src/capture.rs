@@ -969,23 +969,26 @@ fn finish_all(
     Ok(parts)
 }
 
-/// Splits writers (with their last batches) into two lists of about equal
-/// work: a writer's work counts its last batch's rows plus a fixed share
-/// for closing it (compressing its last pages, writing its footer).
-fn split_work(
-    mut writers: Vec<(PartitionedWriter, Option<RecordBatch>)>,
-) -> [Vec<(PartitionedWriter, Option<RecordBatch>)>; 2] {
-    const CLOSE_ROWS: usize = 4096;
-    let work = |w: &(PartitionedWriter, Option<RecordBatch>)| CLOSE_ROWS + w.1.as_ref().map_or(0, RecordBatch::num_rows);
-    writers.sort_by_key(|w| std::cmp::Reverse(work(w)));
-    let mut lists: [Vec<_>; 2] = [Vec::new(), Vec::new()];
+/// Splits `items` into two lists of about equal total `work`: largest
+/// first, each to the lighter list (the greedy rule; within the largest
+/// item of the optimum).
+fn split_by_work<T>(mut items: Vec<T>, work: impl Fn(&T) -> usize) -> [Vec<T>; 2] {
+    items.sort_by_key(|x| std::cmp::Reverse(work(x)));
+    let mut lists: [Vec<T>; 2] = [Vec::new(), Vec::new()];
     let mut load = [0usize; 2];
-    for w in writers {
+    for x in items {
         let i = usize::from(load[1] < load[0]);
-        load[i] += work(&w);
-        lists[i].push(w);
+        load[i] += work(&x);
+        lists[i].push(x);
     }
     lists
+}
+
+/// A writer's share of the closing work: its last batch's rows plus a fixed
+/// share for compressing its last pages and writing its footer.
+fn closing_work(w: &(PartitionedWriter, Option<RecordBatch>)) -> usize {
+    const CLOSE_ROWS: usize = 4096;
+    CLOSE_ROWS + w.1.as_ref().map_or(0, RecordBatch::num_rows)
 }
 
 struct Candidate {
@@ -1164,7 +1167,7 @@ pub(crate) fn ingest_captures(
         .collect();
     let mut parts = Vec::new();
     if threads > 1 && writers.len() > 1 {
-        let [mine, other] = split_work(std::mem::take(&mut writers));
+        let [mine, other] = split_by_work(std::mem::take(&mut writers), closing_work);
         let (a, b) = std::thread::scope(|scope| {
             let other = scope.spawn(move || finish_all(other));
             let mine = finish_all(mine);
@@ -1290,6 +1293,23 @@ pub fn is_capture_file(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closing_work_is_split_evenly_and_nothing_is_lost() {
+        let items = vec![65_536usize, 4_096, 30_000, 4_096, 20_000, 4_096, 12_000];
+        let [a, b] = split_by_work(items.clone(), |&w| w);
+        let mut all: Vec<usize> = a.iter().chain(&b).copied().collect();
+        all.sort_unstable();
+        let mut want = items;
+        want.sort_unstable();
+        assert_eq!(all, want, "every writer is closed, once");
+        let (sa, sb) = (a.iter().sum::<usize>(), b.iter().sum::<usize>());
+        assert_eq!((sa, sb), (69_632, 70_192));
+        let [c, d] = split_by_work(vec![3usize, 2, 4, 3], |&w| w);
+        assert_eq!((c, d), (vec![4, 2], vec![3, 3]));
+        let [e, f] = split_by_work(Vec::<usize>::new(), |&w| w);
+        assert!(e.is_empty() && f.is_empty());
+    }
 
     /// The capture files of one corpus category (`../shared/corpus` from the
     /// repository root, or `KENSA_CORPUS`), if the corpus is there.
