@@ -393,10 +393,9 @@ impl Sink<'_> {
         self.writers.entry(table).or_insert_with(|| PartitionedWriter::new(staging, table, prefix))
     }
 
-    /// Writes every table holding `FLUSH_ROWS` rows or more (all non-empty
-    /// ones when `all`).
-    fn flush(&mut self, all: bool) -> Result<(), StoreError> {
-        for (table, batch) in self.due_batches(all)? {
+    /// Writes every table holding `FLUSH_ROWS` rows or more.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        for (table, batch) in self.due_batches(false)? {
             self.writer(table).write(&batch)?;
         }
         Ok(())
@@ -819,7 +818,7 @@ impl Sink<'_> {
                 input_id: input_of(m, &self.files),
             });
         }
-        self.flush(false)
+        self.flush()
     }
 }
 
@@ -1121,7 +1120,7 @@ pub(crate) fn ingest_captures(
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
     };
-    let mut last: Vec<(&'static str, RecordBatch)> = Vec::new();
+    let mut last: Vec<(&'static str, RecordBatch)>;
     if threads > 1 {
         // Two stages: this thread reads, decodes and tracks flows; the sink
         // thread builds Arrow batches and encodes Parquet. The channel is
@@ -1133,7 +1132,7 @@ pub(crate) fn ingest_captures(
                 for d in rx {
                     rows.take(d)?;
                 }
-                // The last rows are encoded below, on both threads.
+                // The last rows are encoded below, with the writers' closing.
                 let last = rows.due_batches(true)?;
                 Ok::<_, StoreError>((rows, last))
             });
@@ -1151,7 +1150,7 @@ pub(crate) fn ingest_captures(
         })?;
     } else {
         read_group(&mut files, &mut engine, drain_every, false, sink, &mut |d| rows.take(d))?;
-        rows.flush(true)?;
+        last = rows.due_batches(true)?;
     }
     let engine_stats = engine.stats().clone();
     // Encoding the last rows of each table, compressing its last pages and

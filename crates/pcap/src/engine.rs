@@ -1464,7 +1464,7 @@ mod tests {
             let mut sni = Vec::new();
             for i in 0..64u16 {
                 let p = eth_ipv4_tcp(C, S, 30000 + i, 443, tcpflag::ACK | tcpflag::PSH, 1, &hello(i));
-                // Pairs share a timestamp: ties are broken by flow id.
+                // Pairs share a timestamp: ties go by place in the input.
                 e.process(&pkt(&p, 1_000 + i64::from(i / 2), u64::from(i) * 100));
                 sni.extend(e.drain_output().tls.into_iter().filter_map(|t| t.sni));
             }
