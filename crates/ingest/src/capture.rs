@@ -388,6 +388,12 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// The group's file index of a packet reference, clamped to the files
+    /// there are (a reference is never out of range; this keeps it so).
+    fn file_idx(&self, fi: u32) -> usize {
+        (fi as usize).min(self.files.len().saturating_sub(1))
+    }
+
     fn writer(&mut self, table: &'static str) -> &mut PartitionedWriter {
         let (staging, prefix) = (&self.staging, &self.prefix);
         self.writers.entry(table).or_insert_with(|| PartitionedWriter::new(staging, table, prefix))
@@ -512,7 +518,7 @@ impl Sink<'_> {
                     (refs.first().map_or(0, |r| r.0), Cow::Owned(pt::encode_refs(&local)))
                 }
             };
-            let file_idx = (fi as usize).min(self.files.len().saturating_sub(1));
+            let file_idx = self.file_idx(fi);
             self.flows_per_file[file_idx] += 1;
             let id = FlowIdText::new(f.flow_id);
             let ts = f.first_ts_ns.div_euclid(1_000_000);
@@ -603,7 +609,7 @@ impl Sink<'_> {
                 si: l.server_ip.to_string(),
                 sp: i32::from(l.server_port),
                 proto: l.proto,
-                file_idx: (fi as usize).min(self.files.len().saturating_sub(1)),
+                file_idx: self.file_idx(fi),
                 line: line.unwrap_or(0),
                 mail: mail_proto(l.proto, l.server_port).is_some(),
                 first_ms: l.first_ts_ns.div_euclid(1_000_000),
@@ -1120,7 +1126,7 @@ pub(crate) fn ingest_captures(
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
     };
-    let mut last: Vec<(&'static str, RecordBatch)>;
+    let last: Vec<(&'static str, RecordBatch)>;
     if threads > 1 {
         // Two stages: this thread reads, decodes and tracks flows; the sink
         // thread builds Arrow batches and encodes Parquet. The channel is
@@ -1156,14 +1162,9 @@ pub(crate) fn ingest_captures(
     // Encoding the last rows of each table, compressing its last pages and
     // writing its footers: the one stretch of a capture ingest that nothing
     // else overlaps, so with two threads it runs on two, split by work.
-    let mut writers: Vec<(PartitionedWriter, Option<RecordBatch>)> = rows
-        .writers
-        .drain()
-        .map(|(table, w)| {
-            let batch = last.iter().position(|(t, _)| *t == table).map(|i| last.swap_remove(i).1);
-            (w, batch)
-        })
-        .collect();
+    let mut last: HashMap<&str, RecordBatch> = last.into_iter().collect();
+    let mut writers: Vec<(PartitionedWriter, Option<RecordBatch>)> =
+        rows.writers.drain().map(|(table, w)| (w, last.remove(table))).collect();
     let mut parts = Vec::new();
     if threads > 1 && writers.len() > 1 {
         let [mine, other] = split_by_work(std::mem::take(&mut writers), closing_work);
